@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, using="default", **kwargs):
+    from django.contrib.auth.models import Group, Permission
+
+    from core.roles import sync_roles
+
+    sync_roles(Group.objects.db_manager(using).model, Permission)
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self):
+        from core import auth, signals  # noqa: F401  (signal receivers)
+
+        # After every migrate, so permissions of apps added later reach their roles.
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="core_sync_roles")

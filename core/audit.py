@@ -1,0 +1,177 @@
+"""Audit plumbing: who changed what, old → new, from which request or job.
+
+Works the same on SQLite and PostgreSQL because it hooks `save()`/`delete()` of
+`AuditedModel` instead of database triggers. Bulk changes in the portal go through
+`save()` one row at a time so they are recorded too.
+"""
+
+import contextlib
+import contextvars
+import datetime
+import decimal
+import uuid
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import F
+
+_context = contextvars.ContextVar("audit_context", default=None)
+
+
+class AuditContext:
+    def __init__(self, user=None, source=""):
+        self.user = user if user is not None and user.is_authenticated else None
+        self.source = source[:200]
+
+
+@contextlib.contextmanager
+def audit_context(user=None, source=""):
+    """Attribute every change inside the block to `user` and `source` (a job or command)."""
+    token = _context.set(AuditContext(user, source))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+class AuditContextMiddleware:
+    """Remember the requesting user and request for the audit rows the request writes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:12]
+        source = f"{request.method} {request.path} [{request_id}]"
+        token = _context.set(AuditContext(getattr(request, "user", None), source))
+        try:
+            return self.get_response(request)
+        finally:
+            _context.reset(token)
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+class ConcurrentEditError(Exception):
+    """Raised when a record changed since the editor loaded it."""
+
+
+class AuditedModel(models.Model):
+    """Records every create, update and delete in `core.AuditEntry`.
+
+    Children override `audit_root()` so their changes show on the parent's history.
+    """
+
+    audit_exclude = ("id", "version", "search_vector")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        old = getattr(self, "_audit_snapshot", {})
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            new = self._audit_values()
+            if creating:
+                self._audit_write("create", self._audit_changes({}, new))
+            else:
+                changes = self._audit_changes(old, new)
+                if changes:
+                    self._audit_write("update", changes)
+        self._audit_snapshot = new
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            self._audit_write("delete", self._audit_changes(self._audit_values(), {}))
+            return super().delete(*args, **kwargs)
+
+    def audit_root(self):
+        return self
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._audit_snapshot = instance._audit_values()
+        return instance
+
+    def _audit_fields(self):
+        return [f for f in self._meta.concrete_fields if f.name not in self.audit_exclude]
+
+    def _audit_values(self):
+        return {
+            f.attname: _plain(f.value_from_object(self))
+            for f in self._audit_fields()
+            if f.attname in self.__dict__
+        }
+
+    def _display(self, field, raw):
+        if raw in (None, ""):
+            return raw
+        if field.is_relation:
+            target = field.related_model._base_manager.filter(pk=raw).first()
+            return str(target) if target is not None else f"#{raw} (deleted)"
+        if field.choices:
+            return str(dict(field.flatchoices).get(raw, raw))
+        return raw
+
+    def _audit_changes(self, old, new):
+        changes = {}
+        for field in self._audit_fields():
+            before, after = old.get(field.attname), new.get(field.attname)
+            if before != after:
+                changes[field.name] = [self._display(field, before), self._display(field, after)]
+        return changes
+
+    def _audit_write(self, action, changes):
+        from core.models import AuditEntry
+
+        context = _context.get() or AuditContext()
+        root = self.audit_root()
+        AuditEntry.objects.create(
+            action=action,
+            user=context.user,
+            content_type=ContentType.objects.get_for_model(type(self)),
+            object_id=self.pk,
+            object_repr=str(self)[:200],
+            root_type=ContentType.objects.get_for_model(type(root)),
+            root_id=root.pk,
+            changes=changes,
+            source=context.source,
+        )
+
+
+class VersionedModel(models.Model):
+    """Optimistic locking: a save based on a stale `version` is refused, never merged."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            bumped = (
+                type(self)
+                ._base_manager.filter(pk=self.pk, version=self.version)
+                .update(version=F("version") + 1)
+            )
+            if not bumped:
+                raise ConcurrentEditError(
+                    f"{self._meta.verbose_name.capitalize()} “{self}” was changed by someone "
+                    "else after you opened it."
+                )
+            self.version += 1
+            return super().save(*args, **kwargs)

@@ -1,0 +1,26 @@
+"""Load demo data (idempotent) and print the demo logins."""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from core.audit import audit_context
+from core.demo import DEMO_USERS
+from core.roles import DOMAIN_APPS
+
+
+class Command(BaseCommand):
+    help = "Create demo users of every role and realistic fictional data. Safe to re-run."
+
+    def handle(self, *args, **options):
+        context = {}
+        with transaction.atomic(), audit_context(source="seed_demo"):
+            for app in DOMAIN_APPS:
+                if find_spec(f"{app}.demo") is not None:
+                    import_module(f"{app}.demo").seed(context)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(f"Demo logins (password for all: {context['password']})")
+        for username, first, last, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<10} {first} {last:<10} {role}")

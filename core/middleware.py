@@ -1,0 +1,90 @@
+"""Request-wide rules: security headers, idle timeout, sign-in required."""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.contrib.auth.middleware import PersistentRemoteUserMiddleware
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from core.roles import PORTAL_ADMIN
+
+IDLE_KEY = "last_activity"
+
+
+class SecurityHeadersMiddleware:
+    """Adds the Content-Security-Policy and Permissions-Policy headers to every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY and not request.path.startswith("/api/v1/docs"):
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        return response
+
+
+def idle_limit_seconds(user):
+    admin = user.is_superuser or any(g.name == PORTAL_ADMIN for g in user.groups.all())
+    minutes = settings.SESSION_IDLE_MINUTES_ADMIN if admin else settings.SESSION_IDLE_MINUTES
+    return minutes * 60
+
+
+class IdleTimeoutMiddleware:
+    """Ends a session after the idle limit (15 minutes, 10 for admins).
+
+    Background polls (progress bars) send `X-Background-Poll` and do not count as
+    activity, so a page left open still times out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
+            now = int(time.time())
+            last = request.session.get(IDLE_KEY)
+            limit = request.session.get("idle_limit")
+            if limit is None:
+                limit = request.session["idle_limit"] = idle_limit_seconds(user)
+            if last is not None and now - last > limit:
+                request.logout_reason = "idle"
+                from core.auth import record_event
+
+                record_event("idle_timeout", request, user=user, minutes=limit // 60)
+                logout(request)
+                url = reverse("login") + "?reason=idle"
+                if request.headers.get("HX-Request"):
+                    response = HttpResponseRedirect(url)
+                    response["HX-Redirect"] = url
+                    return response
+                return HttpResponseRedirect(url)
+            if not request.headers.get("X-Background-Poll"):
+                request.session[IDLE_KEY] = now
+        return self.get_response(request)
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Every page needs a signed-in user, except those marked `login_not_required`.
+
+    The API authenticates inside DRF (session or token) and answers 401/403 itself.
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class ProxyRemoteUserMiddleware(PersistentRemoteUserMiddleware):
+    """Trusts the user name a PKI/CAC front proxy puts in REMOTE_USER_HEADER."""
+
+    header = settings.REMOTE_USER_HEADER

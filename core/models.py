@@ -1,0 +1,176 @@
+"""Models every app shares: reference data, security events, audit, lockouts."""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Country(models.Model):
+    """An ISO 3166 country with the alliance memberships the office cares about."""
+
+    iso2 = models.CharField("ISO alpha-2", max_length=2, unique=True)
+    iso3 = models.CharField("ISO alpha-3", max_length=3, unique=True)
+    name = models.CharField(max_length=100)
+    region = models.CharField(max_length=60, blank=True)
+    nato = models.BooleanField("NATO", default=False)
+    mnna = models.BooleanField("Major non-NATO ally", default=False)
+    five_eyes = models.BooleanField("Five Eyes", default=False)
+    eu = models.BooleanField("EU", default=False)
+    security_agreement = models.BooleanField(
+        "General security agreement with the US", default=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("core:country", args=[self.iso3])
+
+    @property
+    def memberships(self):
+        flags = [
+            ("NATO", self.nato),
+            ("MNNA", self.mnna),
+            ("Five Eyes", self.five_eyes),
+            ("EU", self.eu),
+            ("GSA", self.security_agreement),
+        ]
+        return [label for label, on in flags if on]
+
+
+class Organization(models.Model):
+    """A ministry, service, agency, company, university or international body."""
+
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", "Ministry"
+        SERVICE = "service", "Military service"
+        AGENCY = "agency", "Agency"
+        INDUSTRY = "industry", "Industry"
+        ACADEMIA = "academia", "Academia"
+        INTERNATIONAL = "international", "International organisation"
+
+    name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=30, blank=True)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="organizations")
+    kind = models.CharField(max_length=20, choices=Kind.choices, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="organization_unique_name")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class Contact(models.Model):
+    """A counterpart person. Portal users are Django users, not contacts."""
+
+    name = models.CharField(max_length=150)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contacts"
+    )
+    title = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name}, {self.organization.acronym or self.organization.name}"
+
+
+class SecurityEvent(models.Model):
+    """A security-relevant event: sign-ins, lockouts, role changes, downloads, PDFs."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "Signed in"
+        LOGOUT = "logout", "Signed out"
+        LOGIN_FAILED = "login_failed", "Failed sign-in"
+        LOCKED = "locked", "Account locked"
+        UNLOCKED = "unlocked", "Account unlocked"
+        IDLE_TIMEOUT = "idle_timeout", "Session ended when idle"
+        ROLE_CHANGE = "role_change", "Role changed"
+        PERMISSION_CHANGE = "permission_change", "Object permission changed"
+        DOWNLOAD = "download", "Document downloaded"
+        EXPORT = "export", "Data exported"
+        PDF_GENERATED = "pdf_generated", "PDF generated"
+        PDF_DOWNLOADED = "pdf_downloaded", "PDF downloaded"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(max_length=150, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
+
+
+class AccountLockout(models.Model):
+    """A locked account. Deleting the row (admin 'unlock' action) unlocks it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lockout"
+    )
+    locked_at = models.DateTimeField(default=timezone.now)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.user} locked at {self.locked_at:%Y-%m-%d %H:%M} UTC"
+
+
+class AuditEntry(models.Model):
+    """One create, update or delete of a domain record, with old and new values.
+
+    `root` points at the record whose History tab shows the entry: a program for its
+    milestones and partners, the record itself otherwise. Never edited or deleted.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Updated"
+        DELETE = "delete", "Deleted"
+
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    root_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    root_id = models.PositiveBigIntegerField()
+    changes = models.JSONField(default=dict, help_text="field → [old, new]")
+    source = models.CharField(max_length=200, blank=True, help_text="request or job")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["root_type", "root_id", "-at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}"

@@ -1,0 +1,95 @@
+"""The portal's roles. Roles are Groups with model-level permissions.
+
+A model-level permission grants every object of that model ("leadership sees all");
+everything narrower comes from team membership as object permissions.
+Patterns are `app_label.codename` globs so a new model picks up its permissions
+when its migration runs (see `sync_roles`, called after every migrate).
+"""
+
+from fnmatch import fnmatch
+
+IC_STAFF = "IC Staff"
+PROGRAM_MANAGER = "Program Manager"
+TSFD_REQUESTER = "TSFD Requester"
+TSFD_REVIEWER = "TSFD Reviewer"
+TSFD_APPROVER = "TSFD Approver"
+LEADERSHIP = "Leadership"
+PORTAL_ADMIN = "Portal Admin"
+
+DOMAIN_APPS = ("core", "programs", "agreements", "tsfd", "fora", "briefs")
+REFERENCE = ["core.view_country", "core.view_organization", "core.view_contact"]
+
+ROLE_PERMISSIONS = {
+    IC_STAFF: [
+        *REFERENCE,
+        "core.add_organization",
+        "core.change_organization",
+        "core.add_contact",
+        "core.change_contact",
+        "programs.add_program",
+        "agreements.add_agreement",
+        "fora.add_forum",
+        "briefs.add_packet",
+    ],
+    PROGRAM_MANAGER: [
+        *REFERENCE,
+        "core.add_organization",
+        "core.change_organization",
+        "core.add_contact",
+        "core.change_contact",
+        "programs.add_program",
+        "agreements.add_agreement",
+        "fora.add_forum",
+        "tsfd.add_disclosurerequest",
+        "briefs.add_packet",
+    ],
+    TSFD_REQUESTER: [*REFERENCE, "tsfd.add_disclosurerequest", "briefs.add_packet"],
+    TSFD_REVIEWER: [*REFERENCE, "tsfd.view_reviewarea"],
+    TSFD_APPROVER: [
+        *REFERENCE,
+        "tsfd.view_disclosurerequest",
+        "tsfd.change_disclosurerequest",
+        "tsfd.view_review",
+        "tsfd.view_reviewarea",
+        "briefs.add_packet",
+    ],
+    LEADERSHIP: [
+        *REFERENCE,
+        "programs.view_*",
+        "agreements.view_*",
+        "tsfd.view_*",
+        "fora.view_*",
+        "core.view_document",
+        "briefs.add_packet",
+    ],
+    PORTAL_ADMIN: [f"{app}.*" for app in DOMAIN_APPS] + ["auth.*", "guardian.*", "authtoken.*"],
+}
+
+ROLE_DESCRIPTIONS = {
+    IC_STAFF: "Browses and edits the programs, agreements and fora of their teams.",
+    PROGRAM_MANAGER: "Leads program teams; requests disclosures for their programs.",
+    TSFD_REQUESTER: "Raises technology security and foreign disclosure requests.",
+    TSFD_REVIEWER: "Reviews the disclosure requests assigned to them.",
+    TSFD_APPROVER: "Runs intake and decides disclosure requests.",
+    LEADERSHIP: "Sees the whole portfolio and downloads briefing packets.",
+    PORTAL_ADMIN: "Administers users, roles, reference data and object permissions.",
+}
+
+
+def sync_roles(group_model, permission_model):
+    """Create the role groups and set each to exactly the permissions its patterns match."""
+    perms = list(permission_model.objects.select_related("content_type"))
+    for name, patterns in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        wanted = [
+            p
+            for p in perms
+            if any(fnmatch(f"{p.content_type.app_label}.{p.codename}", pat) for pat in patterns)
+        ]
+        group.permissions.set(wanted)
+
+
+def role_names(user):
+    """The user's roles, in the order above."""
+    names = {g.name for g in user.groups.all()}
+    return [r for r in ROLE_PERMISSIONS if r in names]

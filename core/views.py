@@ -1,0 +1,125 @@
+"""Site-wide pages: consent, sign-in and out, home, profile, health."""
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from core.forms import PortalAuthenticationForm
+from core.health import broker_state, database_state
+from core.roles import ROLE_DESCRIPTIONS, role_names
+
+CONSENT_KEY = "consent_accepted_at"
+NOTICES = {
+    "idle": "Your session ended because it was idle too long. Sign in again to continue.",
+    "signedout": "You have signed out.",
+}
+
+
+def _with_query(url, **params):
+    params = {k: v for k, v in params.items() if v}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _safe_next(request, value):
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def consent(request):
+    """The notice-and-consent banner a user must accept before the sign-in form."""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    reason = request.GET.get("reason") if request.GET.get("reason") in NOTICES else ""
+    if request.method == "POST":
+        request.session[CONSENT_KEY] = timezone.now().isoformat()
+        return redirect(_with_query(reverse("login"), next=next_url, reason=reason))
+    return render(
+        request,
+        "core/consent.html",
+        {
+            "consent_text": settings.CONSENT_BANNER_TEXT,
+            "next": next_url,
+            "reason": reason,
+            "notice": NOTICES.get(reason),
+        },
+    )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    """Sign-in, reachable only after the consent banner was accepted in this session."""
+
+    template_name = "core/login.html"
+    authentication_form = PortalAuthenticationForm
+    redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.session.get(CONSENT_KEY) and not request.user.is_authenticated:
+            return redirect(
+                _with_query(
+                    reverse("consent"),
+                    next=_safe_next(request, request.GET.get("next")),
+                    reason=request.GET.get("reason")
+                    if request.GET.get("reason") in NOTICES
+                    else "",
+                )
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["notice"] = NOTICES.get(self.request.GET.get("reason"))
+        return context
+
+    def form_valid(self, form):
+        consent_at = self.request.session.get(CONSENT_KEY)
+        response = super().form_valid(form)
+        # login() cycles the session key; keep the consent record with the new session.
+        self.request.session[CONSENT_KEY] = consent_at
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def get_success_url(self):
+        return reverse("login") + "?reason=signedout"
+
+
+def home(request):
+    user = request.user
+    roles = role_names(user)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "roles": [(r, ROLE_DESCRIPTIONS[r]) for r in roles],
+        },
+    )
+
+
+def profile(request):
+    return render(request, "core/profile.html", {"roles": role_names(request.user)})
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """Database and broker state as JSON: 200 when both are fine, 503 otherwise."""
+    db, broker = database_state(), broker_state()
+    healthy = db["ok"] and broker["ok"]
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "database": db, "broker": broker},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,23 @@
+"""Top-level URLs: one include per app, the API under /api/v1/, the admin site."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+admin.site.site_header = "IC Portal administration"
+admin.site.site_title = "IC Portal admin"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("consent/", core_views.consent, name="consent"),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", core_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", core_views.profile, name="profile"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("core.urls")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,103 @@
+"""Shared fixtures: demo-like users of every role, a consenting client, Chromium."""
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth.models import Group
+
+from core import roles
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+)
+PASSWORD = "Correct-Horse-Battery-9"
+
+ROLE_USERNAMES = {
+    "staff": roles.IC_STAFF,
+    "pm": roles.PROGRAM_MANAGER,
+    "requester": roles.TSFD_REQUESTER,
+    "reviewer": roles.TSFD_REVIEWER,
+    "approver": roles.TSFD_APPROVER,
+    "leader": roles.LEADERSHIP,
+    "admin": roles.PORTAL_ADMIN,
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    browser_items = [i for i in items if "browser" in i.keywords]
+    if not browser_items or CHROMIUM:
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError("CI=true but Chromium is missing: install Debian's chromium.")
+    skip = pytest.mark.skip(reason="Chromium not found at /usr/bin/chromium: browser tests skipped")
+    for item in browser_items:
+        item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+        ],
+    }
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username, role=None, **extra):
+        user = django_user_model.objects.create_user(
+            username=username,
+            password=PASSWORD,
+            first_name=username.capitalize(),
+            last_name="Tester",
+            **extra,
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        if role == roles.PORTAL_ADMIN:
+            user.is_staff = user.is_superuser = True
+            user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def users(make_user):
+    """One user of each role, named like the demo users."""
+    return {name: make_user(name, role) for name, role in ROLE_USERNAMES.items()}
+
+
+@pytest.fixture
+def consenting_client(client):
+    """A client that has accepted the notice-and-consent banner."""
+    client.post("/consent/")
+    return client
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.3 s a user; tests check sign-in rules, not PBKDF2.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
