@@ -3,7 +3,12 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender, using="default", **kwargs):
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+
+    # post_migrate fires once per app; permissions exist for all apps only at the last.
+    if sender is not [a for a in apps.get_app_configs() if a.models_module][-1]:
+        return
 
     from core.roles import sync_roles
 
@@ -18,4 +23,4 @@ class CoreConfig(AppConfig):
         from core import auth, signals  # noqa: F401  (signal receivers)
 
         # After every migrate, so permissions of apps added later reach their roles.
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="core_sync_roles")
+        post_migrate.connect(_sync_roles, dispatch_uid="core_sync_roles")

@@ -26,3 +26,171 @@ class PortalAuthenticationForm(AuthenticationForm):
             if user is not None and is_locked(user):  # this failure just locked it
                 raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
             raise
+
+
+WIDGET_CLASSES = {
+    forms.Select: "usa-select",
+    forms.SelectMultiple: "usa-select",
+    forms.Textarea: "usa-textarea",
+    forms.CheckboxInput: "usa-checkbox__input",
+    forms.ClearableFileInput: "usa-file-input",
+    forms.FileInput: "usa-file-input",
+}
+
+
+class PortalFormMixin:
+    """USWDS classes on every widget, and the requesting user at hand for validation."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "usa-input")
+            if isinstance(widget, forms.DateInput):
+                widget.input_type = "date"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            if isinstance(widget, forms.Textarea):
+                widget.attrs.setdefault("rows", 3)
+
+
+class VersionedModelForm(PortalFormMixin, forms.ModelForm):
+    """A model form that carries the record's version so a stale save is refused."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def save(self, commit=True):
+        expected = self.cleaned_data.get("expected_version")
+        if self.instance.pk and expected is not None:
+            self.instance.version = expected
+        return super().save(commit=commit)
+
+
+class ChildForm(PortalFormMixin, forms.ModelForm):
+    """A form in a parent's child formset; knows the parent for dropdowns and checks."""
+
+    def __init__(self, *args, parent=None, **kwargs):
+        self.parent = parent
+        super().__init__(*args, **kwargs)
+
+
+class DocumentForm(PortalFormMixin, forms.ModelForm):
+    class Meta:
+        from core.models import Document
+
+        model = Document
+        fields = [
+            "title",
+            "kind",
+            "revision",
+            "file",
+            "classification",
+            "cui_category",
+            "dissemination",
+            "rel_to",
+        ]
+
+    def save_for(self, record, user):
+        from django.contrib.contenttypes.models import ContentType
+
+        from core.documents import sha256_of
+
+        doc = self.instance
+        upload = self.cleaned_data["file"]
+        doc.content_type = ContentType.objects.get_for_model(type(record))
+        doc.object_id = record.pk
+        doc.original_name = upload.name[:255]
+        doc.size = upload.size
+        doc.checksum = sha256_of(upload)
+        doc.uploaded_by = user
+        doc.save()
+        return doc
+
+
+class SavedViewForm(PortalFormMixin, forms.ModelForm):
+    class Meta:
+        from core.models import SavedView
+
+        model = SavedView
+        fields = ["name", "shared_with", "query", "columns", "list_key"]
+        widgets = {
+            "query": forms.HiddenInput,
+            "list_key": forms.HiddenInput,
+            "columns": forms.HiddenInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth.models import Group
+
+        user = self.user
+        groups = (
+            Group.objects.all()
+            if user and user.is_superuser
+            else (Group.objects.filter(user=user) if user else Group.objects.none())
+        )
+        self.fields["shared_with"].queryset = groups
+        self.fields["shared_with"].label = "Share with (optional)"
+        self.fields["columns"].required = False
+
+    def clean_query(self):
+        from django.http import QueryDict
+
+        query = QueryDict(self.cleaned_data.get("query") or "", mutable=True)
+        for key in ("page", "export", "view"):
+            query.pop(key, None)
+        return query.urlencode()
+
+    def clean(self):
+        cleaned = super().clean()
+        from core.models import SavedView
+
+        if SavedView.objects.filter(
+            owner=self.user, list_key=cleaned.get("list_key"), name=cleaned.get("name")
+        ).exists():
+            raise forms.ValidationError("You already have a saved view with that name.")
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.owner = self.user
+        return super().save(commit=commit)
+
+
+class TeamMemberForm(PortalFormMixin, forms.Form):
+    user = forms.ModelChoiceField(queryset=None, label="Person")
+    role = forms.ChoiceField(choices=[("lead", "Lead"), ("editor", "Editor"), ("viewer", "Viewer")])
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name")
+        )
+        self.fields["user"].label_from_instance = (
+            lambda u: f"{u.get_full_name() or u.username} ({u.username})"
+        )
+
+
+class ImportRowForm(VersionedModelForm):
+    """One CSV row. Columns are the form's fields; `row_key` finds duplicates in a file."""
+
+    unique_column = None
+
+    @classmethod
+    def import_columns(cls):
+        return [f for f in cls.base_fields if f != "expected_version"]
+
+    @classmethod
+    def required_columns(cls):
+        return [
+            name for name, f in cls.base_fields.items() if f.required and name != "expected_version"
+        ]
+
+    def row_key(self, row):
+        if self.unique_column and row.get(self.unique_column):
+            return (self.unique_column, row[self.unique_column].lower())
+        return None

@@ -6,6 +6,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.audit import AuditedModel
+from core.documents import document_path, validate_upload
+from core.markings import MarkedModel
+
 
 class Country(models.Model):
     """An ISO 3166 country with the alliance memberships the office cares about."""
@@ -174,3 +178,135 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr}"
+
+
+class TeamMember(models.Model):
+    """A user's role on a record's team (program, agreement, forum...).
+
+    Saving or deleting a membership grants or revokes django-guardian object
+    permissions on the record (see core.teams); the rows here are the truth.
+    """
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead"
+        EDITOR = "editor", "Editor"
+        VIEWER = "viewer", "Viewer"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["role", "user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "user"], name="team_member_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.user.get_full_name() or self.user} ({self.get_role_display()})"
+
+    @property
+    def record(self):
+        return self.content_type.get_object_for_this_type(pk=self.object_id)
+
+
+class SavedView(models.Model):
+    """A named list view (filters, sort, columns) kept for its owner or shared with a group."""
+
+    name = models.CharField(max_length=100)
+    list_key = models.CharField(max_length=60, help_text="which list, e.g. programs.program")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    shared_with = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Members of this group can use the view too.",
+    )
+    query = models.CharField(max_length=2000, blank=True, help_text="filters, sort, page size")
+    columns = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "list_key", "name"], name="saved_view_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TablePreference(models.Model):
+    """The columns a user last chose for a list; remembered across sessions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="table_preferences"
+    )
+    list_key = models.CharField(max_length=60)
+    columns = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_key"], name="table_preference_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.list_key}"
+
+
+class Document(MarkedModel, AuditedModel):
+    """A file attached to any record; its visibility is its record's."""
+
+    class Kind(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed text"
+        BRIEFING = "briefing", "Briefing"
+        CORRESPONDENCE = "correspondence", "Correspondence"
+        PLAN = "plan", "Plan"
+        OTHER = "other", "Other"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    revision = models.CharField("version", max_length=20, blank=True)
+    file = models.FileField(upload_to=document_path, validators=[validate_upload])
+    original_name = models.CharField(max_length=255, editable=False)
+    size = models.PositiveBigIntegerField(editable=False, default=0)
+    checksum = models.CharField("SHA-256", max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.title} {self.revision}".strip()
+
+    @property
+    def record(self):
+        return self.content_type.get_object_for_this_type(pk=self.object_id)
+
+    def audit_root(self):
+        return self.record
+
+    def get_absolute_url(self):
+        return reverse("core:document-download", args=[self.pk])

@@ -1,3 +1,16 @@
+from django.urls import path
+
+from core import generic_views, views
+
 app_name = "core"
 
-urlpatterns = []
+urlpatterns = [
+    path("documents/<int:pk>/download/", views.document_download, name="document-download"),
+    path("documents/<int:pk>/delete/", views.document_delete, name="document-delete"),
+    path("views/save/", generic_views.SavedViewCreate.as_view(), name="saved-view-save"),
+    path(
+        "views/<int:pk>/delete/", generic_views.SavedViewDelete.as_view(), name="saved-view-delete"
+    ),
+    path("views/columns/", generic_views.ColumnsView.as_view(), name="columns"),
+    path("countries/<str:iso3>/", views.country, name="country"),
+]

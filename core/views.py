@@ -123,3 +123,78 @@ def healthz(request):
         {"status": "ok" if healthy else "unavailable", "database": db, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+def _document_for(request, pk, action):
+    """A document, if the user may `action` its record; 404 when they may not see it."""
+    from django.http import Http404
+
+    from core import permissions
+    from core.models import Document
+
+    doc = Document.objects.select_related("content_type").filter(pk=pk).first()
+    if doc is None:
+        raise Http404("No such document.")
+    record = doc.record
+    if not permissions.can(request.user, "view", record):
+        raise Http404("No such document.")
+    if action != "view" and not permissions.can(request.user, action, record):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("You may not change this record's documents.")
+    return doc, record
+
+
+def document_download(request, pk):
+    """Stream a document to a user who may see its record; every download is audited."""
+    from django.http import FileResponse
+
+    from core.auth import record_event
+    from core.models import SecurityEvent
+
+    doc, record = _document_for(request, pk, "view")
+    record_event(
+        SecurityEvent.Kind.DOWNLOAD,
+        request,
+        user=request.user,
+        document=doc.pk,
+        title=doc.title,
+        record=f"{record._meta.label}:{record.pk}",
+    )
+    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name)
+
+
+@require_http_methods(["POST"])
+def document_delete(request, pk):
+    from django.contrib import messages
+
+    doc, record = _document_for(request, pk, "change")
+    doc.file.delete(save=False)
+    doc.delete()
+    messages.success(request, f"Document “{doc}” deleted.")
+    return redirect(record.get_absolute_url() + "#documents")
+
+
+def country(request, iso3):
+    """A country's page: memberships, organisations, and the programs the user may see."""
+    from django.shortcuts import get_object_or_404
+
+    from core import permissions
+    from core.models import Country
+    from programs.models import Participant
+
+    place = get_object_or_404(Country, iso3=iso3.upper())
+    participations = (
+        permissions.restrict(Participant.objects.filter(country=place), request.user, "view")
+        .select_related("program", "organization")
+        .order_by("program__code")
+    )
+    return render(
+        request,
+        "core/country.html",
+        {
+            "country": place,
+            "organizations": place.organizations.all(),
+            "participations": participations,
+        },
+    )

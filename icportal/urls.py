@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/profile/", core_views.profile, name="profile"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("core.urls")),
+    path("programs/", include("programs.urls")),
+    path("api/v1/", include("icportal.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,196 @@
+"""The API's base classes, on the same permission layer as the pages.
+
+- Lists and lookups read `restrict(queryset, user, "view")`: an object the user may not
+  see answers 404, never 403.
+- Changing needs "change" on the object (403 when they can see but not change it);
+  deleting needs "delete"; creating a top-level record needs the role's add permission,
+  creating a child needs "change" on its parent.
+- Writes re-check that the author still sees the result, in the same transaction.
+- Optimistic locking: send the `version` you read (in the body, or `If-Match: "<version>"`);
+  a stale one gets 409 (body) or 412 (If-Match) and nothing is saved.
+"""
+
+from django.db import transaction
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core import permissions as perms
+from core import teams
+from core.audit import ConcurrentEditError
+from core.models import AuditEntry
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record changed since the version you sent (If-Match)."
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The record changed since the version you sent."
+    default_code = "conflict"
+
+
+class RestrictedPermission(permissions.BasePermission):
+    """Authenticated users; the object checks go through core.permissions."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS:
+            return True  # visibility was already applied by get_queryset (else 404)
+        action_name = "delete" if request.method == "DELETE" else "change"
+        return perms.can(request.user, action_name, obj)
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    user = serializers.StringRelatedField()
+    model = serializers.CharField(source="content_type.model")
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id",
+            "at",
+            "action",
+            "user",
+            "model",
+            "object_id",
+            "object_repr",
+            "changes",
+            "source",
+        ]
+
+
+class RestrictedModelViewSet(viewsets.ModelViewSet):
+    """A model's API: filtered, permission-checked, audited, optimistically locked."""
+
+    permission_classes = [RestrictedPermission]
+    lookup_value_regex = r"\d+"
+    team_on_create = True
+
+    def get_queryset(self):
+        return perms.restrict(self.queryset.all(), self.request.user, "view")
+
+    def _parent_of(self, serializer):
+        parent_field = getattr(self.queryset.model, "permission_parent", None)
+        if parent_field:
+            return serializer.validated_data.get(parent_field) or getattr(
+                serializer.instance, parent_field, None
+            )
+        return None
+
+    def _check_create(self, serializer):
+        model = self.queryset.model
+        parent = self._parent_of(serializer)
+        if getattr(model, "permission_parent", None):
+            if parent is None or not perms.can(self.request.user, "view", parent):
+                raise exceptions.ValidationError({model.permission_parent: "Not found."})
+            if not perms.can(self.request.user, "change", parent):
+                raise exceptions.PermissionDenied("You may not change that record.")
+        elif not perms.can_add(self.request.user, model):
+            raise exceptions.PermissionDenied(f"You may not add a {model._meta.verbose_name}.")
+
+    def _check_visible(self, instance):
+        if not perms.can(self.request.user, "view", instance):
+            raise exceptions.ValidationError(
+                "This change would move the record out of what you may see; it was not saved."
+            )
+
+    def perform_create(self, serializer):
+        self._check_create(serializer)
+        with transaction.atomic():
+            instance = serializer.save()
+            if self.team_on_create and not getattr(instance, "permission_parent", None):
+                teams.set_member(instance, self.request.user, "lead", by=self.request.user)
+            self._check_visible(instance)
+
+    def perform_update(self, serializer):
+        instance = serializer.instance
+        parent_field = getattr(type(instance), "permission_parent", None)
+        if parent_field and parent_field in serializer.validated_data:
+            new_parent = serializer.validated_data[parent_field]
+            if not perms.can(self.request.user, "change", new_parent):
+                raise exceptions.ValidationError({parent_field: "Not found."})
+        if hasattr(instance, "version") and isinstance(instance.version, int):
+            if_match = self.request.headers.get("If-Match", "").strip('W/"')
+            sent = self.request.data.get("version")
+            if if_match:
+                if not if_match.isdigit() or int(if_match) != instance.version:
+                    raise PreconditionFailed()
+            elif sent is not None and str(sent) != str(instance.version):
+                raise Conflict()
+        try:
+            with transaction.atomic():
+                instance = serializer.save()
+                self._check_visible(instance)
+        except ConcurrentEditError as exc:
+            raise Conflict(str(exc)) from None
+
+    def perform_destroy(self, instance):
+        from django.db.models import ProtectedError
+
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError:
+            raise Conflict("Other records refer to this one; it was not deleted.") from None
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        version = response.data.get("version") if isinstance(response.data, dict) else None
+        if version is not None:
+            response["ETag"] = f'"{version}"'
+        return response
+
+
+class HistoryMixin:
+    """`GET …/<id>/history/`: the same audit trail as the History tab."""
+
+    @action(detail=True, methods=["get"], serializer_class=AuditEntrySerializer)
+    def history(self, request, pk=None):
+        from core.generic_views import history_of
+
+        obj = self.get_object()
+        page = self.paginate_queryset(history_of(obj))
+        data = AuditEntrySerializer(page, many=True).data
+        return self.get_paginated_response(data)
+
+
+class RestrictedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A link to another record: only records the user may see are accepted (else 'not found')."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        queryset = super().get_queryset()
+        if request is None:
+            return queryset.none()
+        return perms.restrict(queryset, request.user, "view")
+
+
+def no_content():
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ModelCleanSerializer(serializers.ModelSerializer):
+    """Runs the model's own `clean()` so the API refuses what the forms refuse, as 400s."""
+
+    def validate(self, attrs):
+        import copy
+
+        from django.core.exceptions import ValidationError
+
+        attrs = super().validate(attrs)
+        candidate = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        for name, value in attrs.items():
+            if name != "version":
+                setattr(candidate, name, value)
+        try:
+            candidate.clean()
+        except ValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from None
+        attrs.pop("version", None)
+        return attrs

@@ -1,0 +1,684 @@
+"""Generic views every domain model reuses with a few declarative lines.
+
+All of them read and write through core.permissions: a record the user may not see
+answers 404 on every URL; one they see but may not change answers 403.
+"""
+
+import csv
+import io
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F, ProtectedError
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views import View
+from django_tables2 import RequestConfig
+
+from core import permissions, teams
+from core.audit import ConcurrentEditError
+from core.auth import record_event
+from core.exports import export_table
+from core.forms import DocumentForm, SavedViewForm, TeamMemberForm
+from core.models import AuditEntry, Document, SavedView, SecurityEvent, TablePreference
+from core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES
+
+
+class NotVisibleAfterSave(Exception):
+    """A write would leave the record outside what its author may see."""
+
+
+def _verbose(model):
+    return model._meta.verbose_name
+
+
+def history_url(obj):
+    return reverse(f"{obj._meta.app_label}:history", args=[obj.pk])
+
+
+def concurrent_edit_message(obj, exc):
+    return format_html(
+        '{} Your changes were not saved. <a href="{}">See what changed</a>, then '
+        '<a href="{}">reload the form</a> and apply your edits again.',
+        str(exc),
+        history_url(obj),
+        obj.get_absolute_url() + "edit/",
+    )
+
+
+def ensure_still_visible(user, obj):
+    """The second check of every write: the author must still see what they saved."""
+    if not permissions.can(user, "view", obj):
+        raise NotVisibleAfterSave(
+            f"This change would move the {_verbose(type(obj))} out of what you may see, "
+            "so it was not saved."
+        )
+
+
+class ObjectListView(View):
+    """A filterable, sortable, paginated table with saved views, column chooser, export."""
+
+    queryset = None
+    filterset_class = None
+    table_class = None
+    template_name = "core/object_list.html"
+    results_template_name = "core/_object_list_results.html"
+    title = None
+    bulk_edit = True
+
+    @property
+    def model(self):
+        return self.queryset.model
+
+    @property
+    def list_key(self):
+        return self.model._meta.label_lower
+
+    def saved_views(self, user):
+        return (
+            SavedView.objects.filter(list_key=self.list_key)
+            .filter(models.Q(owner=user) | models.Q(shared_with__in=user.groups.all()))
+            .distinct()
+            .select_related("owner")
+        )
+
+    def get(self, request):
+        params = request.GET.copy()
+        columns = None
+        saved = None
+        if params.get("view"):
+            saved = self.saved_views(request.user).filter(pk=params.get("view")).first()
+            if saved is None:
+                raise Http404("No such saved view.")
+            extra = {k: v for k, v in params.lists() if k in ("export", "page")}
+            params = QueryDict(saved.query, mutable=True)
+            for key, values in extra.items():
+                params.setlist(key, values)
+            columns = saved.columns
+        if columns is None:
+            pref = TablePreference.objects.filter(user=request.user, list_key=self.list_key).first()
+            columns = pref.columns if pref else None
+        visible = permissions.restrict(self.queryset, request.user, "view")
+        filterset = self.filterset_class(params, queryset=visible, request=request)
+        rows = filterset.qs if filterset.is_valid() else visible.none()
+        table = self.table_class(rows, columns=columns, request=request)
+        export = params.get("export")
+        if export in ("csv", "xlsx"):
+            record_event(
+                SecurityEvent.Kind.EXPORT,
+                request,
+                user=request.user,
+                list=self.list_key,
+                format=export,
+                query=params.urlencode()[:500],
+            )
+            return export_table(
+                table, export, self.model._meta.verbose_name_plural.replace(" ", "-")
+            )
+        per_page = params.get("per_page")
+        per_page = int(per_page) if per_page in {str(s) for s in PAGE_SIZES} else DEFAULT_PAGE_SIZE
+        RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+        page_objects = list(table.page.object_list.data) if table.page else []
+        if self.bulk_edit:
+            table.editable_ids = permissions.allowed_ids(request.user, "change", page_objects)
+        query = params.copy()
+        for key in ("page", "export", "view"):
+            query.pop(key, None)
+        context = {
+            "title": self.title or self.model._meta.verbose_name_plural.capitalize(),
+            "model_name": self.model._meta.verbose_name,
+            "app_label": self.model._meta.app_label,
+            "filterset": filterset,
+            "table": table,
+            "query": query.urlencode(),
+            "saved": saved,
+            "saved_views": self.saved_views(request.user),
+            "saved_view_form": SavedViewForm(user=request.user),
+            "choosable_columns": table.choosable_columns(),
+            "visible_columns": set(table.visible_column_names),
+            "page_sizes": PAGE_SIZES,
+            "per_page": per_page,
+            "can_add": permissions.can_add(request.user, self.model),
+            "can_bulk_edit": bool(table.editable_ids),
+            "list_url": request.path,
+            "list_key": self.list_key,
+        }
+        context.update(self.extra_context(request))
+        if request.htmx and not request.htmx.boosted:
+            return render(request, self.results_template_name, context)
+        return render(request, self.template_name, context)
+
+    def extra_context(self, request):
+        return {}
+
+
+class ObjectDetailView(View):
+    """One record, if the user may see it; buttons only for what they may do."""
+
+    queryset = None
+    template_name = None
+
+    def get(self, request, pk):
+        obj = permissions.get_object_or_404(self.queryset, request.user, "view", pk=pk)
+        context = {
+            "object": obj,
+            "can_change": permissions.can(request.user, "change", obj),
+            "can_delete": permissions.can(request.user, "delete", obj),
+            "can_manage": permissions.can(request.user, "manage", obj),
+            "team": teams.members(obj),
+            "documents": documents_of(obj),
+        }
+        context.update(self.extra_context(request, obj))
+        return render(request, self.template_name, context)
+
+    def extra_context(self, request, obj):
+        return {}
+
+
+def documents_of(obj):
+    return Document.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(obj)), object_id=obj.pk
+    ).select_related("uploaded_by")
+
+
+class ObjectEditView(View):
+    """Create (no pk) or edit a record, with optimistic locking and a visibility re-check."""
+
+    queryset = None
+    form_class = None
+    template_name = "core/object_edit.html"
+
+    @property
+    def model(self):
+        return self.queryset.model
+
+    def get_object(self, request, pk):
+        if pk is None:
+            if not permissions.can_add(request.user, self.model):
+                raise PermissionDenied(f"You may not add a {_verbose(self.model)}.")
+            return None
+        return permissions.get_object_or_404(self.queryset, request.user, "change", pk=pk)
+
+    def get(self, request, pk=None):
+        obj = self.get_object(request, pk)
+        form = self.form_class(instance=obj, user=request.user)
+        return self.render(request, form, obj)
+
+    def render(self, request, form, obj):
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "object": obj,
+                "model_name": _verbose(self.model),
+                "cancel_url": obj.get_absolute_url()
+                if obj
+                else reverse(f"{self.model._meta.app_label}:list"),
+            },
+        )
+
+    def post(self, request, pk=None):
+        obj = self.get_object(request, pk)
+        form = self.form_class(request.POST, request.FILES, instance=obj, user=request.user)
+        if not form.is_valid():
+            return self.render(request, form, obj)
+        creating = obj is None
+        try:
+            with transaction.atomic():
+                saved = form.save()
+                if creating:
+                    self.after_create(request, saved)
+                ensure_still_visible(request.user, saved)
+        except ConcurrentEditError as exc:
+            form.add_error(None, concurrent_edit_message(obj, exc))
+            return self.render(request, form, obj)
+        except NotVisibleAfterSave as exc:
+            form.add_error(None, str(exc))
+            if obj is not None:
+                obj.refresh_from_db()
+            return self.render(request, form, obj)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.render(request, form, obj)
+        verb = "created" if creating else "saved"
+        messages.success(request, f"{_verbose(self.model).capitalize()} “{saved}” {verb}.")
+        return redirect(saved.get_absolute_url())
+
+    def after_create(self, request, obj):
+        """The creator leads the new record's team."""
+        teams.set_member(obj, request.user, "lead", by=request.user)
+
+
+class ObjectDeleteView(View):
+    queryset = None
+    template_name = "core/object_delete.html"
+
+    def get(self, request, pk):
+        obj = permissions.get_object_or_404(self.queryset, request.user, "delete", pk=pk)
+        return render(
+            request, self.template_name, {"object": obj, "model_name": _verbose(type(obj))}
+        )
+
+    def post(self, request, pk):
+        obj = permissions.get_object_or_404(self.queryset, request.user, "delete", pk=pk)
+        name = str(obj)
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except ProtectedError as exc:
+            blockers = ", ".join(sorted({str(o) for o in list(exc.protected_objects)[:5]}))
+            messages.error(
+                request, f"“{name}” cannot be deleted while other records refer to it ({blockers})."
+            )
+            return redirect(obj.get_absolute_url())
+        messages.success(request, f"{_verbose(type(obj)).capitalize()} “{name}” deleted.")
+        return redirect(reverse(f"{obj._meta.app_label}:list"))
+
+
+class ObjectHistoryView(View):
+    """Every change to the record and its children, newest first, as a diff."""
+
+    queryset = None
+    template_name = "core/object_history.html"
+
+    def get(self, request, pk):
+        obj = permissions.get_object_or_404(self.queryset, request.user, "view", pk=pk)
+        entries = history_of(obj)
+        return render(request, self.template_name, {"object": obj, "entries": entries[:500]})
+
+
+def history_of(obj):
+    return AuditEntry.objects.filter(
+        root_type=ContentType.objects.get_for_model(type(obj)), root_id=obj.pk
+    ).select_related("user", "content_type")
+
+
+def touch_parent(parent, expected_version):
+    """Bump the parent's version, refusing if someone changed it since the form loaded."""
+    if not hasattr(parent, "version"):
+        return
+    updated = (
+        type(parent)
+        ._base_manager.filter(pk=parent.pk, version=expected_version)
+        .update(version=F("version") + 1)
+    )
+    if not updated:
+        raise ConcurrentEditError(
+            f"{_verbose(type(parent)).capitalize()} “{parent}” was changed by someone else "
+            "after you opened it."
+        )
+
+
+class ChildFormsetView(View):
+    """Edit a parent's children (partners, funding, milestones) as one all-or-nothing form."""
+
+    parent_queryset = None
+    formset_class = None
+    title = None
+    template_name = "core/child_formset.html"
+
+    def get_parent(self, request, pk):
+        return permissions.get_object_or_404(self.parent_queryset, request.user, "change", pk=pk)
+
+    def render(self, request, parent, formset, version):
+        return render(
+            request,
+            self.template_name,
+            {
+                "object": parent,
+                "formset": formset,
+                "title": self.title,
+                "version": version,
+            },
+        )
+
+    def get(self, request, pk):
+        parent = self.get_parent(request, pk)
+        formset = self.formset_class(instance=parent, form_kwargs={"parent": parent})
+        return self.render(request, parent, formset, getattr(parent, "version", None))
+
+    def post(self, request, pk):
+        parent = self.get_parent(request, pk)
+        version = request.POST.get("parent_version")
+        formset = self.formset_class(request.POST, instance=parent, form_kwargs={"parent": parent})
+        if formset.is_valid():
+            try:
+                with transaction.atomic():
+                    if version is not None:
+                        touch_parent(parent, int(version) if version.isdigit() else -1)
+                    formset.save()
+            except ConcurrentEditError as exc:
+                messages.error(request, concurrent_edit_message(parent, exc))
+                return self.render(request, parent, formset, version)
+            messages.success(request, f"{self.title} of “{parent}” saved.")
+            return redirect(parent.get_absolute_url() + f"#{self.anchor}")
+        return self.render(request, parent, formset, version)
+
+    @property
+    def anchor(self):
+        return self.title.lower().split()[0]
+
+
+class TeamView(View):
+    """A record's team: who is on it, with which role. Leads manage it."""
+
+    queryset = None
+    template_name = "core/team.html"
+
+    def get_record(self, request, pk):
+        return permissions.get_object_or_404(self.queryset, request.user, "manage", pk=pk)
+
+    def get(self, request, pk):
+        record = self.get_record(request, pk)
+        return self.render(request, record, TeamMemberForm(record=record))
+
+    def render(self, request, record, form):
+        return render(
+            request,
+            self.template_name,
+            {
+                "object": record,
+                "team": teams.members(record),
+                "form": form,
+            },
+        )
+
+    def post(self, request, pk):
+        record = self.get_record(request, pk)
+        if "remove" in request.POST:
+            member = teams.members(record).filter(pk=request.POST.get("remove")).first()
+            if member is None:
+                raise Http404("No such team member.")
+            leads = teams.members(record).filter(role="lead")
+            if member.role == "lead" and leads.count() == 1:
+                messages.error(request, "A team needs at least one lead: add another lead first.")
+            else:
+                teams.remove_member(record, member.user, by=request.user)
+                messages.success(
+                    request, f"{member.user.get_full_name() or member.user} removed from the team."
+                )
+            return redirect(request.path)
+        form = TeamMemberForm(request.POST, record=record)
+        if not form.is_valid():
+            return self.render(request, record, form)
+        teams.set_member(
+            record, form.cleaned_data["user"], form.cleaned_data["role"], by=request.user
+        )
+        messages.success(request, "Team updated.")
+        return redirect(request.path)
+
+
+class DocumentAddView(View):
+    """Attach a document to a record the user may change."""
+
+    queryset = None
+    template_name = "core/document_add.html"
+
+    def get_record(self, request, pk):
+        return permissions.get_object_or_404(self.queryset, request.user, "change", pk=pk)
+
+    def get(self, request, pk):
+        record = self.get_record(request, pk)
+        return render(request, self.template_name, {"object": record, "form": DocumentForm()})
+
+    def post(self, request, pk):
+        record = self.get_record(request, pk)
+        form = DocumentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.template_name, {"object": record, "form": form})
+        form.save_for(record, request.user)
+        messages.success(request, f"Document “{form.instance}” uploaded.")
+        return redirect(record.get_absolute_url() + "#documents")
+
+
+class BulkEditView(View):
+    """Change a few fields on many records at once; all or nothing, every row audited."""
+
+    queryset = None
+    form_class = None
+    template_name = "core/bulk_edit.html"
+
+    @property
+    def model(self):
+        return self.queryset.model
+
+    def selected(self, request):
+        ids = [int(i) for i in request.POST.getlist("pk") if i.isdigit()]
+        visible = permissions.restrict(self.queryset, request.user, "view").filter(pk__in=ids)
+        return ids, list(visible)
+
+    def post(self, request):
+        ids, records = self.selected(request)
+        list_url = reverse(f"{self.model._meta.app_label}:list")
+        if not records:
+            messages.error(request, "Select at least one row to edit.")
+            return redirect(list_url)
+        changeable = permissions.allowed_ids(request.user, "change", records)
+        if len(records) != len(ids) or len(changeable) != len(records):
+            messages.error(
+                request, "You may not change some of the selected records: nothing was changed."
+            )
+            return redirect(list_url)
+        form = self.form_class(request.POST if "apply" in request.POST else None, user=request.user)
+        if not form.is_bound or not form.is_valid():
+            return render(
+                request,
+                self.template_name,
+                {
+                    "form": form,
+                    "records": records,
+                    "model_name": _verbose(self.model),
+                    "cancel_url": list_url,
+                },
+            )
+        changes = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        if not changes:
+            form.add_error(None, "Choose at least one field to change.")
+            return render(
+                request,
+                self.template_name,
+                {
+                    "form": form,
+                    "records": records,
+                    "model_name": _verbose(self.model),
+                    "cancel_url": list_url,
+                },
+            )
+        try:
+            with transaction.atomic():
+                for record in records:
+                    for field, value in changes.items():
+                        setattr(record, field, value)
+                    record.full_clean()
+                    record.save()
+                    ensure_still_visible(request.user, record)
+        except (ValidationError, NotVisibleAfterSave, ConcurrentEditError) as exc:
+            messages.error(request, f"Nothing was changed: {_message(exc)}")
+            return redirect(list_url)
+        messages.success(request, f"{len(records)} {self.model._meta.verbose_name_plural} updated.")
+        return redirect(list_url)
+
+
+def _message(exc):
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    return str(exc)
+
+
+class BulkImportView(View):
+    """CSV import: upload, preview every row's errors, then import all rows or none."""
+
+    model = None
+    form_class = None  # a ModelForm for one row, fields named as the CSV columns
+    template_name = "core/bulk_import.html"
+    max_bytes = 5 * 1024 * 1024
+    max_rows = 5000
+
+    def check_allowed(self, request):
+        if not permissions.can_add(request.user, self.model):
+            raise PermissionDenied(f"You may not add {self.model._meta.verbose_name_plural}.")
+
+    def context(self, **extra):
+        return {
+            "model_name": _verbose(self.model),
+            "plural": self.model._meta.verbose_name_plural,
+            "columns": self.form_class.import_columns(),
+            "required": self.form_class.required_columns(),
+            "list_url": reverse(f"{self.model._meta.app_label}:list"),
+            **extra,
+        }
+
+    def get(self, request):
+        self.check_allowed(request)
+        return render(request, self.template_name, self.context())
+
+    def decode(self, upload):
+        if upload.size > self.max_bytes:
+            raise ValidationError(f"The file is larger than {self.max_bytes // 1048576} MB.")
+        raw = upload.read()
+        if b"\x00" in raw[:4096]:
+            raise ValidationError("The file is not a CSV text file.")
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                "The file is not UTF-8 encoded. Save it as “CSV UTF-8” and upload it again."
+            ) from None
+
+    def parse(self, request, text):
+        reader = csv.DictReader(io.StringIO(text))
+        headers = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in self.form_class.required_columns() if c not in headers]
+        if missing:
+            raise ValidationError(f"Missing column(s): {', '.join(missing)}.")
+        unknown = [h for h in headers if h not in self.form_class.import_columns()]
+        if unknown:
+            raise ValidationError(f"Unknown column(s): {', '.join(unknown)}.")
+        results = []
+        seen = {}
+        for number, raw in enumerate(reader, start=2):
+            if number - 1 > self.max_rows:
+                raise ValidationError(f"The file has more than {self.max_rows} rows.")
+            if None in raw:
+                results.append((number, raw, None, ["This row has more cells than the header."]))
+                continue
+            row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+            form = self.form_class(data=row, user=request.user)
+            errors = []
+            if not form.is_valid():
+                for field, field_errors in form.errors.items():
+                    prefix = "" if field == "__all__" else f"{field}: "
+                    errors += [prefix + e for e in field_errors]
+            key = form.row_key(row)
+            if key and key in seen:
+                errors.append(f"Same {key[0]} as row {seen[key]}.")
+            elif key:
+                seen[key] = number
+            results.append((number, row, form, errors))
+        if not results:
+            raise ValidationError("The file has a header but no rows.")
+        return results
+
+    def post(self, request):
+        self.check_allowed(request)
+        token = request.POST.get("token")
+        session_key = f"import:{self.model._meta.label_lower}"
+        if token:
+            stored = request.session.get(session_key, {})
+            if stored.get("token") != token:
+                messages.error(request, "That import expired. Upload the file again.")
+                return redirect(request.path)
+            text = stored["text"]
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                return render(
+                    request, self.template_name, self.context(error="Choose a CSV file to upload.")
+                )
+            try:
+                text = self.decode(upload)
+            except ValidationError as exc:
+                return render(request, self.template_name, self.context(error=_message(exc)))
+        try:
+            results = self.parse(request, text)
+        except (ValidationError, csv.Error) as exc:
+            message = _message(exc) if isinstance(exc, ValidationError) else f"Not valid CSV: {exc}"
+            return render(request, self.template_name, self.context(error=message))
+        failed = sum(1 for r in results if r[3])
+        if failed or not token:
+            new_token = uuid.uuid4().hex
+            request.session[session_key] = {"token": new_token, "text": text}
+            return render(
+                request,
+                self.template_name,
+                self.context(results=results, failed=failed, token=None if failed else new_token),
+            )
+        with transaction.atomic():
+            for _number, _row, form, _errors in results:
+                record = form.save()
+                teams.set_member(record, request.user, "lead", by=request.user)
+        request.session.pop(session_key, None)
+        messages.success(
+            request, f"Imported {len(results)} {self.model._meta.verbose_name_plural}."
+        )
+        return redirect(reverse(f"{self.model._meta.app_label}:list"))
+
+
+class SavedViewCreate(View):
+    """Save the current filters, sort and columns of a list under a name."""
+
+    def post(self, request):
+        form = SavedViewForm(request.POST, user=request.user)
+        back = request.POST.get("list_url") or "/"
+        if not back.startswith("/") or back.startswith("//"):
+            back = "/"
+        if not form.is_valid():
+            messages.error(
+                request,
+                "The view was not saved: "
+                + "; ".join(e for errors in form.errors.values() for e in errors),
+            )
+            return HttpResponseRedirect(back)
+        saved = form.save()
+        messages.success(request, f"Saved view “{saved.name}”.")
+        return HttpResponseRedirect(f"{back}?view={saved.pk}")
+
+
+class SavedViewDelete(View):
+    def post(self, request, pk):
+        saved = SavedView.objects.filter(pk=pk, owner=request.user).first()
+        if saved is None:
+            raise Http404("No such saved view.")
+        saved.delete()
+        messages.success(request, f"Deleted saved view “{saved.name}”.")
+        back = request.POST.get("list_url") or "/"
+        return HttpResponseRedirect(
+            back if back.startswith("/") and not back.startswith("//") else "/"
+        )
+
+
+class ColumnsView(View):
+    """Remember the columns a user chose for a list."""
+
+    def post(self, request):
+        list_key = request.POST.get("list_key", "")[:60]
+        columns = [c[:60] for c in request.POST.getlist("columns")][:50]
+        TablePreference.objects.update_or_create(
+            user=request.user, list_key=list_key, defaults={"columns": columns}
+        )
+        back = request.POST.get("list_url") or "/"
+        if not back.startswith("/") or back.startswith("//"):
+            back = "/"
+        query = request.POST.get("query", "")
+        return HttpResponseRedirect(f"{back}?{query}" if query else back)
+
+
+def groups_for(user):
+    return Group.objects.filter(user=user) if not user.is_superuser else Group.objects.all()

@@ -1,0 +1,115 @@
+"""The one permission layer. Every list, detail, form, export, API call, search,
+feed and PDF reads through `restrict()` or `can()`.
+
+Rules, in order:
+1. A superuser may do everything.
+2. A model-level permission (from a role) grants every object of the model.
+3. Otherwise django-guardian object permissions grant single objects. They live in
+   direct-foreign-key tables (`<Model>UserObjectPermission`/`<Model>GroupObjectPermission`),
+   read as one UNION subquery so PostgreSQL uses index joins.
+4. A model may add its own visibility rule (`visibility_q(user, action)`), e.g. "the
+   program manager sees their program" or "a requester sees their own requests".
+5. A child record (milestone, participant, document) has no permissions of its own:
+   it follows its parent (`permission_parent`), viewing needs "view" on the parent and
+   any change needs "change" on the parent.
+
+A user who may not see an object must get 404, never 403, and never a count or title.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+ACTIONS = ("view", "add", "change", "delete", "manage")
+
+
+def _object_permission_models(model):
+    """The direct-FK guardian tables of `model` (user table, group table)."""
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+    user_model = group_model = None
+    for rel in model._meta.related_objects:
+        related = rel.related_model
+        if rel.field.name != "content_object":
+            continue
+        if issubclass(related, UserObjectPermissionBase):
+            user_model = related
+        elif issubclass(related, GroupObjectPermissionBase):
+            group_model = related
+    if user_model is None or group_model is None:
+        raise TypeError(f"{model.__name__} has no direct-FK object permission tables")
+    return user_model, group_model
+
+
+def codename(model, action):
+    return f"{action}_{model._meta.model_name}"
+
+
+def has_model_perm(user, model, action):
+    """True when a role grants `action` on every object of `model`."""
+    return user.has_perm(f"{model._meta.app_label}.{codename(model, action)}")
+
+
+def permitted_ids(model, user, action):
+    """A subquery of the ids `user` holds `action` on through object permissions."""
+    user_table, group_table = _object_permission_models(model)
+    name = codename(model, action)
+    by_user = user_table.objects.filter(user=user, permission__codename=name)
+    by_group = group_table.objects.filter(
+        group__in=user.groups.values("pk"), permission__codename=name
+    )
+    return by_user.values("content_object_id").union(by_group.values("content_object_id"))
+
+
+def restrict(queryset, user, action="view"):
+    """The part of `queryset` that `user` may `action`. The single choke point."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    model = queryset.model
+    parent = getattr(model, "permission_parent", None)
+    if parent:
+        parent_model = model._meta.get_field(parent).related_model
+        parent_action = "view" if action == "view" else "change"
+        allowed = restrict(parent_model._default_manager.all(), user, parent_action)
+        return queryset.filter(**{f"{parent}__in": allowed.values("pk")})
+    if user.is_superuser or has_model_perm(user, model, action):
+        return queryset
+    condition = Q(pk__in=permitted_ids(model, user, action))
+    extra = getattr(model, "visibility_q", None)
+    if extra is not None:
+        extra_q = extra(user, action)
+        if extra_q is not None:
+            condition |= extra_q
+    return queryset.filter(condition)
+
+
+def can(user, action, obj):
+    """May `user` do `action` on this one object? One query at most."""
+    if obj is None or obj.pk is None:
+        return False
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def allowed_ids(user, action, objects):
+    """The ids among `objects` (e.g. one page of a list) that `user` may `action`; one query."""
+    objects = list(objects)
+    if not objects:
+        return set()
+    model = type(objects[0])
+    qs = model._default_manager.filter(pk__in=[o.pk for o in objects])
+    return set(restrict(qs, user, action).values_list("pk", flat=True))
+
+
+def can_add(user, model):
+    """Adding a top-level record needs the model permission from a role."""
+    return user.is_authenticated and (user.is_superuser or has_model_perm(user, model, "add"))
+
+
+def get_object_or_404(queryset, user, action="view", **lookup):
+    """The object, if `user` may see it (else 404) and may `action` it (else 403)."""
+    obj = restrict(queryset, user, "view").filter(**lookup).first()
+    if obj is None:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.")
+    if action != "view" and not can(user, action, obj):
+        raise PermissionDenied(f"You may not {action} this {queryset.model._meta.verbose_name}.")
+    return obj

@@ -1,0 +1,114 @@
+"""Program pages: each a few declarative lines on core's generic views."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from core import generic_views as generic
+from programs.filters import ProgramFilterSet
+from programs.forms import (
+    FundingFormSet,
+    MilestoneFormSet,
+    ParticipantFormSet,
+    ProgramBulkEditForm,
+    ProgramForm,
+    ProgramImportForm,
+)
+from programs.models import Funding, Participant, Program
+from programs.tables import ProgramTable
+
+LIST_QUERYSET = Program.objects.select_related("us_lead", "program_manager").prefetch_related(
+    Prefetch("participants", queryset=Participant.objects.select_related("country"))
+)
+
+
+class ProgramListView(generic.ObjectListView):
+    queryset = LIST_QUERYSET
+    filterset_class = ProgramFilterSet
+    table_class = ProgramTable
+
+
+class ProgramDetailView(generic.ObjectDetailView):
+    queryset = Program.objects.select_related("us_lead", "program_manager")
+    template_name = "programs/program_detail.html"
+
+    def extra_context(self, request, program):
+        participants = list(program.participants.select_related("country", "organization"))
+        funding = list(
+            Funding.objects.filter(program=program).select_related("participant__country")
+        )
+        years = sorted({f.fiscal_year for f in funding})
+        grid = defaultdict(lambda: defaultdict(Decimal))
+        for f in funding:
+            grid[f.participant_id][f.fiscal_year] += f.amount
+        funding_rows = [
+            (p, [grid[p.pk].get(y) for y in years], sum(grid[p.pk].values(), Decimal(0)))
+            for p in participants
+            if p.pk in grid
+        ]
+        year_totals = [sum((grid[p][y] for p in grid), Decimal(0)) for y in years]
+        return {
+            "participants": participants,
+            "share_total": sum((p.cost_share for p in participants), Decimal(0)),
+            "contribution_total": sum(
+                (p.financial_contribution + p.in_kind_contribution for p in participants),
+                Decimal(0),
+            ),
+            "funding_years": years,
+            "funding_rows": funding_rows,
+            "funding_year_totals": year_totals,
+            "funding_total": sum(year_totals, Decimal(0)),
+            "currencies": sorted({f.currency for f in funding}),
+            "milestones": list(program.milestones.all()),
+            "page_marking": program.marking,
+        }
+
+
+class ProgramEditView(generic.ObjectEditView):
+    queryset = Program.objects.all()
+    form_class = ProgramForm
+
+
+class ProgramDeleteView(generic.ObjectDeleteView):
+    queryset = Program.objects.all()
+
+
+class ProgramHistoryView(generic.ObjectHistoryView):
+    queryset = Program.objects.all()
+
+
+class ProgramImportView(generic.BulkImportView):
+    model = Program
+    form_class = ProgramImportForm
+
+
+class ProgramBulkEditView(generic.BulkEditView):
+    queryset = Program.objects.all()
+    form_class = ProgramBulkEditForm
+
+
+class ParticipantsView(generic.ChildFormsetView):
+    parent_queryset = Program.objects.all()
+    formset_class = ParticipantFormSet
+    title = "Partners"
+
+
+class FundingView(generic.ChildFormsetView):
+    parent_queryset = Program.objects.all()
+    formset_class = FundingFormSet
+    title = "Funding"
+
+
+class MilestonesView(generic.ChildFormsetView):
+    parent_queryset = Program.objects.all()
+    formset_class = MilestoneFormSet
+    title = "Milestones"
+
+
+class ProgramTeamView(generic.TeamView):
+    queryset = Program.objects.all()
+
+
+class ProgramDocumentAddView(generic.DocumentAddView):
+    queryset = Program.objects.all()
