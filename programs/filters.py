@@ -54,12 +54,12 @@ class ProgramFilterSet(filters.FilterSet):
         model = Program
         fields = []
 
-    def search(self, queryset, name, value):
+    def search(self, queryset, name, value: str):
         return queryset.filter(
             Q(code__icontains=value) | Q(name__icontains=value) | Q(summary__icontains=value)
         )
 
-    def partner_country(self, queryset, name, value):
+    def partner_country(self, queryset, name, value: str):
         if not value:
             return queryset
         # A subquery, not a join: one row per program, no DISTINCT needed.
