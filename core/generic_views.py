@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from django.views import View
 from django_tables2 import RequestConfig
 
-from core import permissions, teams
+from core import panels, permissions, teams
 from core.audit import ConcurrentEditError
 from core.auth import record_event
 from core.exports import export_table
@@ -173,6 +173,7 @@ class ObjectDetailView(View):
             "can_manage": permissions.can(request.user, "manage", obj),
             "team": teams.members(obj),
             "documents": documents_of(obj),
+            "related_panels": panels.panels_for(obj, request),
         }
         context.update(self.extra_context(request, obj))
         return render(request, self.template_name, context)

@@ -310,3 +310,34 @@ class Document(MarkedModel, AuditedModel):
 
     def get_absolute_url(self):
         return reverse("core:document-download", args=[self.pk])
+
+
+class Notification(models.Model):
+    """A message to one user in the portal (and by e-mail): assignments, decisions, due items.
+
+    `key` makes scheduled reminders idempotent: the same reminder to the same user is
+    stored once however many workers raise it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=~models.Q(key=""), name="notification_once"
+            )
+        ]
+
+    def __str__(self):
+        return self.subject

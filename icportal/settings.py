@@ -228,6 +228,11 @@ DJANGO_TABLES2_TEMPLATE = "core/table.html"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="icportal@localhost")
+# The portal's address, for links in e-mails and calendar feeds.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# Scheduled checks (reminders, due items). Each app adds its entries here.
+CELERY_BEAT_SCHEDULE = {}
 
 LOGGING = {
     "version": 1,
