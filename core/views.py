@@ -110,7 +110,12 @@ def home(request):
 
 
 def profile(request):
-    return render(request, "core/profile.html", {"roles": role_names(request.user)})
+    from core.panels import panels_for
+
+    return render(request, "core/profile.html", {
+        "roles": role_names(request.user),
+        "related_panels": panels_for(request.user, request),
+    })
 
 
 @login_not_required
