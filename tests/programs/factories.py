@@ -1,0 +1,44 @@
+"""Program test data."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+
+from core.models import Country
+from programs.models import Funding, Milestone, Participant, Program
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    code = factory.Sequence(lambda n: f"TP-{n:04d}")
+    name = factory.Sequence(lambda n: f"Test program number {n}")
+    kind = Program.Kind.RDTE
+    phase = Program.Phase.DEVELOPMENT
+    start_date = datetime.date(2025, 1, 1)
+    end_date = datetime.date(2029, 12, 31)
+
+
+def with_children(program, countries=("USA", "GBR")):
+    """Give a program two partners (60/40), funding and a milestone."""
+    shares = [Decimal(60), Decimal(40)]
+    parts = [
+        Participant.objects.create(
+            program=program,
+            country=Country.objects.get(iso3=iso3),
+            cost_share=share,
+            role="lead" if i == 0 else "partner",
+        )
+        for i, (iso3, share) in enumerate(zip(countries, shares, strict=False))
+    ]
+    Funding.objects.create(
+        program=program, fiscal_year=2026, participant=parts[0], amount=Decimal("1000000")
+    )
+    Milestone.objects.create(
+        program=program,
+        title=f"{program.code} design review",
+        planned_date=datetime.date(2026, 6, 1),
+    )
+    return program
