@@ -53,7 +53,8 @@ class PermissionSuite:
     namespace = None  # URL namespace of the app, e.g. "programs"
     model = None
     api_list = None  # e.g. "/api/v1/programs/"
-    api_children = ()  # list endpoints of child records: ("/api/v1/programs/milestones/", "program")
+    # list endpoints of child records and their parent field: ("/api/v1/x/children/", "x")
+    api_children = ()
     # Pages that only accept POST (they still must 404 for invisible records).
     post_only = ()
     # Routes without <pk> that a no-permission user may not open at all (e.g. add/import).
@@ -101,7 +102,7 @@ class PermissionSuite:
 
     def test_signed_out_reaches_sign_in_everywhere(self, client, pair):
         first, _ = pair
-        for route, name, has_pk in app_url_patterns(self.namespace):
+        for route, _name, has_pk in app_url_patterns(self.namespace):
             url = fill(route, first.pk if has_pk else None)
             response = client.get(url)
             assert response.status_code == 302, url
