@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import FieldDoesNotExist
 
 from core.auth import LOCKED_MESSAGE, is_locked
 
@@ -180,14 +181,38 @@ class ImportRowForm(VersionedModelForm):
 
     unique_column = None
 
+    def __init__(self, *args, data=None, **kwargs):
+        if data is not None:
+            # A missing or empty cell takes the model's default, as the form would.
+            data = dict(data)
+            for name, default in self.model_defaults().items():
+                if not data.get(name):
+                    data[name] = default
+        super().__init__(*args, data=data, **kwargs)
+
+    @classmethod
+    def model_defaults(cls):
+        defaults = {}
+        for name in cls.base_fields:
+            try:
+                field = cls._meta.model._meta.get_field(name)
+            except FieldDoesNotExist:  # a form-only column
+                continue
+            if field.has_default() and not callable(field.default):
+                defaults[name] = field.default
+        return defaults
+
     @classmethod
     def import_columns(cls):
         return [f for f in cls.base_fields if f != "expected_version"]
 
     @classmethod
     def required_columns(cls):
+        optional = cls.model_defaults()
         return [
-            name for name, f in cls.base_fields.items() if f.required and name != "expected_version"
+            name
+            for name, f in cls.base_fields.items()
+            if f.required and name != "expected_version" and name not in optional
         ]
 
     def row_key(self, row):
