@@ -84,7 +84,8 @@ class AuditedModel(models.Model):
             super().save(*args, **kwargs)
             new = self._audit_values()
             if creating:
-                self._audit_write("create", self._audit_changes({}, new))
+                filled = {k: v for k, v in new.items() if v not in (None, "")}
+                self._audit_write("create", self._audit_changes({}, filled))
             else:
                 changes = self._audit_changes(old, new)
                 if changes:

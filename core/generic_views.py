@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import F, ProtectedError
 from django.http import Http404, HttpResponseRedirect, QueryDict
@@ -292,7 +293,8 @@ class ObjectHistoryView(View):
     def get(self, request, pk):
         obj = permissions.get_object_or_404(self.queryset, request.user, "view", pk=pk)
         entries = history_of(obj)
-        return render(request, self.template_name, {"object": obj, "entries": entries[:500]})
+        page = Paginator(entries, 50).get_page(request.GET.get("page"))
+        return render(request, self.template_name, {"object": obj, "entries": page, "page": page})
 
 
 def history_of(obj):
