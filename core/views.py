@@ -112,10 +112,14 @@ def home(request):
 def profile(request):
     from core.panels import panels_for
 
-    return render(request, "core/profile.html", {
-        "roles": role_names(request.user),
-        "related_panels": panels_for(request.user, request),
-    })
+    return render(
+        request,
+        "core/profile.html",
+        {
+            "roles": role_names(request.user),
+            "related_panels": panels_for(request.user, request),
+        },
+    )
 
 
 @login_not_required

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_consent_sign_in_home_and_sign_out(live_server, page, make_user):
