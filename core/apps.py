@@ -20,7 +20,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from core import auth, signals  # noqa: F401  (signal receivers)
+        from core import auth, search, signals  # noqa: F401  (signal receivers)
+        from core.models import Contact, Organization
+
+        search.register(
+            Organization, ["name", "acronym", "country__name", "kind"], label="Organisations"
+        )
+        search.register(Contact, ["name", "title", "email", "organization__name"], label="Contacts")
 
         # After every migrate, so permissions of apps added later reach their roles.
         post_migrate.connect(_sync_roles, dispatch_uid="core_sync_roles")

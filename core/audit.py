@@ -150,6 +150,12 @@ class AuditedModel(models.Model):
             changes=changes,
             source=context.source,
         )
+        from core.follows import record_changed
+
+        verb = {"create": "added", "update": "changed", "delete": "deleted"}[action]
+        what = f"{verb} {self._meta.verbose_name} “{str(self)[:80]}”"
+        if root is not self or action != "delete":
+            record_changed(root, context.user, what)
 
 
 class VersionedModel(models.Model):

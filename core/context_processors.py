@@ -5,6 +5,7 @@ from functools import cache
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
+from core.notifications import unread_count
 from core.roles import role_names
 
 NAVIGATION = [
@@ -34,4 +35,7 @@ def portal(request):
         "portal_marking": settings.PORTAL_MARKING,
         "user_roles": role_names(user) if user is not None and user.is_authenticated else [],
         "navigation": navigation(),
+        "unread_notifications": unread_count(user)
+        if user is not None and user.is_authenticated
+        else 0,
     }

@@ -219,3 +219,22 @@ class ImportRowForm(VersionedModelForm):
         if self.unique_column and row.get(self.unique_column):
             return (self.unique_column, row[self.unique_column].lower())
         return None
+
+
+class NotificationPreferenceForm(PortalFormMixin, forms.Form):
+    email = forms.ChoiceField(label="E-mail me", widget=forms.RadioSelect)
+
+    def __init__(self, *args, **kwargs):
+        from core.models import NotificationPreference
+        from core.notifications import email_preference
+
+        super().__init__(*args, **kwargs)
+        self.fields["email"].choices = NotificationPreference.Email.choices
+        self.fields["email"].initial = email_preference(self.user)
+
+    def save(self):
+        from core.models import NotificationPreference
+
+        NotificationPreference.objects.update_or_create(
+            user=self.user, defaults={"email": self.cleaned_data["email"]}
+        )

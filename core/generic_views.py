@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.views import View
 from django_tables2 import RequestConfig
 
-from core import panels, permissions, teams
+from core import follows, panels, permissions, teams
 from core.audit import ConcurrentEditError
 from core.auth import record_event
 from core.exports import export_table
@@ -175,6 +175,8 @@ class ObjectDetailView(View):
             "team": teams.members(obj),
             "documents": documents_of(obj),
             "related_panels": panels.panels_for(obj, request),
+            "following": follows.is_following(request.user, obj),
+            "content_type_id": ContentType.objects.get_for_model(type(obj)).pk,
         }
         context.update(self.extra_context(request, obj))
         return render(request, self.template_name, context)

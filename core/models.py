@@ -73,6 +73,9 @@ class Organization(models.Model):
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
+    def get_absolute_url(self):
+        return f"{self.country.get_absolute_url()}#org-{self.pk}"
+
 
 class Contact(models.Model):
     """A counterpart person. Portal users are Django users, not contacts."""
@@ -90,6 +93,9 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.name}, {self.organization.acronym or self.organization.name}"
+
+    def get_absolute_url(self):
+        return f"{self.organization.country.get_absolute_url()}#contact-{self.pk}"
 
 
 class SecurityEvent(models.Model):
@@ -367,3 +373,63 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.source} → {self.target}"
+
+
+class SearchEntry(models.Model):
+    """The text of one searchable record. Rebuilt on save; read only through core.search,
+    which joins it with the permission layer so nobody finds what they may not see."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=300)
+    text = models.TextField()
+    url = models.CharField(max_length=300)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="search_entry_once")
+        ]
+        verbose_name_plural = "search entries"
+
+    def __str__(self):
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """How a user wants e-mail about their notifications."""
+
+    class Email(models.TextChoices):
+        EACH = "each", "An e-mail for each notification"
+        DIGEST = "digest", "One daily digest"
+        NONE = "none", "No e-mail (in the portal only)"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email = models.CharField(max_length=10, choices=Email.choices, default=Email.EACH)
+
+    def __str__(self):
+        return f"{self.user}: {self.get_email_display()}"
+
+
+class Follow(models.Model):
+    """A user following a record (program, agreement, request, forum) to hear of its changes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id"], name="follow_once"
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.user} follows {self.content_type.model} {self.object_id}"

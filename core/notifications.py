@@ -30,15 +30,79 @@ def notify(users, subject, body="", url="", key=""):
             continue  # this reminder was already raised for this user
         created.append(note)
     if created:
-        ids = [n.pk for n in created]
-        transaction.on_commit(lambda: _send_emails(ids))
+        ids = [n.pk for n in created if wants_each_email(n.user)]
+        if ids:
+            transaction.on_commit(lambda: _send_emails(ids))
     return created
 
 
+def email_preference(user):
+    from core.models import NotificationPreference
+
+    pref = NotificationPreference.objects.filter(user=user).first()
+    return pref.email if pref else NotificationPreference.Email.EACH
+
+
+def wants_each_email(user):
+    return email_preference(user) == "each"
+
+
+def _claim(ids):
+    """Mark notifications as e-mailed before sending, so two workers never both send one."""
+    now = timezone.now()
+    claimed = list(
+        Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    won = []
+    for pk in claimed:
+        if Notification.objects.filter(pk=pk, emailed_at__isnull=True).update(emailed_at=now):
+            won.append(pk)
+    return won
+
+
+def send_digests():
+    """One e-mail per digest user with everything not yet e-mailed; safe to run twice."""
+    from django.contrib.auth import get_user_model
+
+    from core.models import NotificationPreference
+
+    sent = 0
+    users = (
+        get_user_model()
+        .objects.filter(
+            notification_preference__email=NotificationPreference.Email.DIGEST, is_active=True
+        )
+        .exclude(email="")
+    )
+    for user in users:
+        pending = list(
+            Notification.objects.filter(user=user, emailed_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        won = _claim(pending)
+        if not won:
+            continue
+        notes = Notification.objects.filter(pk__in=won).order_by("created_at")
+        lines = [
+            f"- {n.subject}" + (f" ({settings.PORTAL_BASE_URL}{n.url})" if n.url else "")
+            for n in notes
+        ]
+        send_mail(
+            f"[IC Portal] Your daily digest: {len(lines)} notification(s)",
+            "\n".join(lines),
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            fail_silently=True,
+        )
+        sent += 1
+    return sent
+
+
 def _send_emails(ids):
-    for note in Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).select_related(
-        "user"
-    ):
+    for note in Notification.objects.filter(pk__in=_claim(ids)).select_related("user"):
         if not note.user.email:
             continue
         link = f"\n\n{settings.PORTAL_BASE_URL}{note.url}" if note.url else ""
@@ -49,7 +113,6 @@ def _send_emails(ids):
             [note.user.email],
             fail_silently=True,
         )
-        Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
 
 
 def unread_count(user):

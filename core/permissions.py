@@ -37,7 +37,7 @@ def _object_permission_models(model):
         elif issubclass(related, GroupObjectPermissionBase):
             group_model = related
     if user_model is None or group_model is None:
-        raise TypeError(f"{model.__name__} has no direct-FK object permission tables")
+        return None  # reference data: only model permissions apply
     return user_model, group_model
 
 
@@ -52,7 +52,10 @@ def has_model_perm(user, model, action):
 
 def permitted_ids(model, user, action):
     """A subquery of the ids `user` holds `action` on through object permissions."""
-    user_table, group_table = _object_permission_models(model)
+    tables = _object_permission_models(model)
+    if tables is None:
+        return model._default_manager.none().values("pk")
+    user_table, group_table = tables
     name = codename(model, action)
     by_user = user_table.objects.filter(user=user, permission__codename=name)
     by_group = group_table.objects.filter(

@@ -13,4 +13,15 @@ urlpatterns = [
     ),
     path("views/columns/", generic_views.ColumnsView.as_view(), name="columns"),
     path("countries/<str:iso3>/", views.country, name="country"),
+    path("search/", views.search_page, name="search"),
+    path("search/suggest/", views.search_suggest, name="search-suggest"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+    path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+    path(
+        "notifications/preferences/",
+        views.notification_preferences,
+        name="notification-preferences",
+    ),
+    path("follow/", views.follow_toggle, name="follow"),
 ]

@@ -203,7 +203,117 @@ def country(request, iso3):
         "core/country.html",
         {
             "country": place,
-            "organizations": place.organizations.all(),
+            "organizations": place.organizations.prefetch_related("contacts"),
             "participations": participations,
         },
     )
+
+
+def search_page(request):
+    """Global search: ranked results grouped by type, only what the user may see."""
+    from core.search import search
+
+    q = request.GET.get("q", "")
+    groups = search(request.user, q)
+    return render(request, "core/search.html", {"q": q, "groups": groups})
+
+
+def search_suggest(request):
+    """As-you-type suggestions for the header search box (htmx fragment)."""
+    from core.search import search
+
+    q = request.GET.get("q", "")
+    groups = search(request.user, q, per_type=3) if len(q.strip()) >= 2 else []
+    return render(request, "core/_suggest.html", {"q": q, "groups": groups})
+
+
+def notification_list(request):
+    from django.core.paginator import Paginator
+
+    from core.forms import NotificationPreferenceForm
+    from core.models import Notification
+
+    notes = Notification.objects.filter(user=request.user)
+    page = Paginator(notes, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/notifications.html",
+        {
+            "page": page,
+            "preference_form": NotificationPreferenceForm(user=request.user),
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def notification_read(request, pk):
+    from django.http import Http404
+
+    from core.models import Notification
+
+    note = Notification.objects.filter(user=request.user, pk=pk).first()
+    if note is None:
+        raise Http404("No such notification.")
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else ""
+    if request.POST.get("open") and target:
+        return redirect(target)
+    return redirect("core:notifications")
+
+
+@require_http_methods(["POST"])
+def notification_read_all(request):
+    from django.contrib import messages
+
+    from core.models import Notification
+
+    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    messages.success(request, f"Marked {count} notification(s) as read.")
+    return redirect("core:notifications")
+
+
+@require_http_methods(["POST"])
+def notification_preferences(request):
+    from django.contrib import messages
+
+    from core.forms import NotificationPreferenceForm
+
+    form = NotificationPreferenceForm(request.POST, user=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "E-mail preference saved.")
+    else:
+        messages.error(request, "Choose one of the e-mail options.")
+    return redirect("core:notifications")
+
+
+@require_http_methods(["POST"])
+def follow_toggle(request):
+    """Follow or unfollow a record the user may see (404 otherwise)."""
+    from django.contrib import messages
+    from django.contrib.contenttypes.models import ContentType
+    from django.http import Http404
+
+    from core import follows, permissions
+
+    try:
+        ct = ContentType.objects.get_for_id(int(request.POST.get("content_type", "")))
+        model = ct.model_class()
+        record = permissions.restrict(model._default_manager.all(), request.user, "view").get(
+            pk=int(request.POST.get("object_id", ""))
+        )
+    except (ValueError, ContentType.DoesNotExist, AttributeError, TypeError) as exc:
+        raise Http404("No such record.") from exc
+    except Exception as exc:  # the model's DoesNotExist
+        if exc.__class__.__name__ == "DoesNotExist":
+            raise Http404("No such record.") from exc
+        raise
+    now_following = follows.toggle(request.user, record)
+    messages.success(
+        request, f"You {'now follow' if now_following else 'no longer follow'} “{record}”."
+    )
+    return redirect(record.get_absolute_url())
