@@ -4,4 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("programs.api.urls")),
+    path("", include("tsfd.api.urls")),
+    path("", include("agreements.api.urls")),
+    path("", include("fora.api.urls")),
+    path("", include("briefs.api.urls")),
 ]

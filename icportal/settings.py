@@ -232,7 +232,30 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="icportal@localhost")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # Scheduled checks (reminders, due items). Each app adds its entries here.
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "tsfd-overdue-reviews": {
+        "task": "tsfd.tasks.flag_overdue_reviews",
+        "schedule": 24 * 60 * 60,  # daily; each review is flagged once (keyed notifications)
+    },
+    "agreement-reminders": {
+        "task": "agreements.tasks.send_agreement_reminders",
+        "schedule": 24 * 60 * 60,  # daily; reminders carry keys, so a rerun sends nothing twice
+    },
+    "fora-action-item-reminders": {
+        "task": "fora.tasks.remind_action_items",
+        "schedule": 24 * 60 * 60,  # daily; due-soon once per due date, overdue once a week
+    },
+    "briefs-recover-stale-packets": {
+        "task": "briefs.tasks.recover_stale_packets",
+        "schedule": 60,  # re-queues packets whose worker died; never waits behind renders
+        "options": {"queue": "celery"},
+    },
+    "briefs-delete-expired-packets": {
+        "task": "briefs.tasks.delete_expired_packets",
+        "schedule": 24 * 60 * 60,  # daily; packets older than BRIEFS_RETENTION_DAYS
+        "options": {"queue": "celery"},
+    },
+}
 
 LOGGING = {
     "version": 1,

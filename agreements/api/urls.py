@@ -1,0 +1,17 @@
+from rest_framework.routers import SimpleRouter
+
+from agreements.api import views
+
+router = SimpleRouter()
+# Children first: their prefixes would otherwise read as an agreement id.
+router.register(
+    "agreements/participants", views.ParticipantViewSet, basename="api-agreement-participants"
+)
+router.register(
+    "agreements/legal-authorities",
+    views.LegalAuthorityViewSet,
+    basename="api-legal-authorities",
+)
+router.register("agreements", views.AgreementViewSet, basename="api-agreements")
+
+urlpatterns = router.urls

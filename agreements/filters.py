@@ -1,0 +1,97 @@
+"""The agreements filter panel; the same filter set serves the list, exports and the API."""
+
+from datetime import timedelta
+
+import django_filters as filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from core.models import Country
+from core.permissions import restrict
+from programs.models import Program
+
+
+def visible_programs(request):
+    """Program choices: only the programs the user may see (an unseen id is invalid)."""
+    return restrict(Program.objects.all(), getattr(request, "user", None), "view")
+
+
+class AgreementFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="search", label="Search")
+    kind = filters.MultipleChoiceFilter(
+        choices=Agreement.Kind.choices, widget=forms.CheckboxSelectMultiple
+    )
+    status = filters.MultipleChoiceFilter(
+        choices=Agreement.Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    country = filters.ModelMultipleChoiceFilter(
+        queryset=Country.objects.all(),
+        to_field_name="iso3",
+        method="participant_country",
+        label="Participant country",
+        help_text="Ctrl-click (⌘-click) to choose several.",
+    )
+    program = filters.ModelChoiceFilter(
+        queryset=visible_programs, method="linked_program", label="Program"
+    )
+    legal_authority = filters.ModelChoiceFilter(queryset=LegalAuthority.objects.all())
+    responsible_official = filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name"),
+        label="Responsible official",
+    )
+    expiring_within = filters.NumberFilter(
+        method="expiring", label="Expiring within (days)", min_value=0, max_value=3650
+    )
+    reporting = filters.MultipleChoiceFilter(
+        choices=Agreement.Reporting.choices,
+        method="reporting_status",
+        label="Reporting to State",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # Set by links ("arrangements under this MOU"), not shown in the panel.
+    parent = filters.NumberFilter(field_name="parent_id", widget=forms.HiddenInput)
+    amends = filters.NumberFilter(field_name="amends_id", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def search(self, queryset, name, value: str):
+        return queryset.filter(
+            Q(number__icontains=value) | Q(title__icontains=value) | Q(summary__icontains=value)
+        )
+
+    def participant_country(self, queryset, name, value: str):
+        if not value:
+            return queryset
+        # A subquery, not a join: one row per agreement, no DISTINCT needed.
+        return queryset.filter(
+            pk__in=AgreementParticipant.objects.filter(country__in=value).values("agreement_id")
+        )
+
+    def linked_program(self, queryset, name, value: str):
+        if not value:
+            return queryset
+        return queryset.filter(
+            pk__in=Agreement.programs.through.objects.filter(program=value).values("agreement_id")
+        )
+
+    def expiring(self, queryset, name, value: str):
+        if value in (None, ""):
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(
+            expiration_date__gte=today, expiration_date__lte=today + timedelta(days=int(value))
+        )
+
+    def reporting_status(self, queryset, name, value: str):
+        if not value:
+            return queryset
+        today = timezone.localdate()
+        condition = Q()
+        for status in value:
+            condition |= Agreement.reporting_q(status, today)
+        return queryset.filter(condition)

@@ -1,0 +1,43 @@
+"""The agreements shown on other records' pages: each program's, country's and user's."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+
+from agreements.models import Agreement, AgreementParticipant
+from core import panels
+from core.models import Country, TeamMember
+from core.permissions import restrict
+from programs.models import Program
+
+
+def _visible(user):
+    return restrict(Agreement.objects.all(), user, "view").select_related("legal_authority")
+
+
+def program_agreements(program, user):
+    """The agreements linked to a program, among those the user may see."""
+    return {"agreements": _visible(user).filter(programs=program).order_by("number")}
+
+
+def my_agreements(person, user):
+    """Agreements the person is responsible for or on the team of (as the viewer sees them)."""
+    on_team = TeamMember.objects.filter(
+        content_type=ContentType.objects.get_for_model(Agreement), user=person
+    ).values("object_id")
+    mine = Q(responsible_official=person) | Q(pk__in=on_team)
+    return {"agreements": _visible(user).filter(mine).order_by("number")}
+
+
+def country_agreements(country, user):
+    """Agreements the country is a party to, among those the user may see."""
+    parties = AgreementParticipant.objects.filter(country=country).values("agreement_id")
+    return {"agreements": _visible(user).filter(pk__in=parties).order_by("number")}
+
+
+panels.register(Program, "Agreements", "agreements/_agreements_panel.html", program_agreements)
+# Shown where the country page renders registered panels (core.views.country).
+panels.register(Country, "Agreements", "agreements/_agreements_panel.html", country_agreements)
+panels.register(
+    get_user_model(), "My agreements", "agreements/_agreements_panel.html", my_agreements
+)

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from agreements import views
+from core.urls_helpers import object_urls
+
+app_name = "agreements"
+
+urlpatterns = [
+    *object_urls(
+        {
+            "list": views.AgreementListView,
+            "add": views.AgreementEditView,
+            "import": views.AgreementImportView,
+            "bulk_edit": views.AgreementBulkEditView,
+            "detail": views.AgreementDetailView,
+            "edit": views.AgreementEditView,
+            "delete": views.AgreementDeleteView,
+            "history": views.AgreementHistoryView,
+            "team": views.AgreementTeamView,
+            "document_add": views.AgreementDocumentAddView,
+        }
+    ),
+    path("<int:pk>/participants/", views.ParticipantsView.as_view(), name="participants"),
+    path("<int:pk>/signatories/", views.SignatoriesView.as_view(), name="signatories"),
+    path("<int:pk>/transition/", views.TransitionView.as_view(), name="transition"),
+]

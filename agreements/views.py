@@ -1,0 +1,222 @@
+"""Agreement pages: core's generic views plus the lifecycle buttons and deadlines."""
+
+from django.contrib import messages
+from django.db.models import F, Prefetch
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views import View
+
+from agreements import workflow
+from agreements.deadlines import due_for_action
+from agreements.filters import AgreementFilterSet
+from agreements.forms import (
+    AgreementBulkEditForm,
+    AgreementForm,
+    AgreementImportForm,
+    ParticipantFormSet,
+    SignatoryFormSet,
+    TransitionForm,
+)
+from agreements.models import REPORTING_DAYS, Agreement, AgreementParticipant
+from agreements.tables import AgreementTable, reporting_text
+from core import generic_views as generic
+from core import permissions
+from core.workflow import TransitionRefused
+from programs.models import Program
+
+LIST_QUERYSET = Agreement.objects.select_related(
+    "legal_authority", "responsible_official"
+).prefetch_related(
+    Prefetch("participants", queryset=AgreementParticipant.objects.select_related("country"))
+)
+
+
+class AgreementListView(generic.ObjectListView):
+    queryset = LIST_QUERYSET
+    filterset_class = AgreementFilterSet
+    table_class = AgreementTable
+    template_name = "agreements/agreement_list.html"
+
+    def extra_context(self, request):
+        today = timezone.localdate()
+        return {"due_items": due_for_action(request.user, today), "today": today}
+
+
+class AgreementDetailView(generic.ObjectDetailView):
+    queryset = Agreement.objects.select_related(
+        "legal_authority", "responsible_official", "parent", "amends"
+    )
+    template_name = "agreements/agreement_detail.html"
+
+    def extra_context(self, request, agreement):
+        user = request.user
+        visible = permissions.restrict(Agreement.objects.all(), user, "view")
+        participants = list(agreement.participants.select_related("country", "organization"))
+        # Steps the user may take: ready ones are buttons, the others say what is missing.
+        steps = [(t, t.check(agreement)) for t in workflow.available(agreement, user)]
+        transitions = [t for t, problems in steps if not problems]
+        blocked = [(t, problems) for t, problems in steps if problems]
+        progress = workflow.progress(agreement)
+        return {
+            "participants": participants,
+            "financial_total": sum(p.financial_contribution for p in participants),
+            "in_kind_total": sum(p.in_kind_contribution for p in participants),
+            "programs": permissions.restrict(agreement.programs.all(), user, "view"),
+            "hidden_programs": agreement.programs.exclude(
+                pk__in=permissions.restrict(Program.objects.all(), user, "view").values("pk")
+            ).count()
+            > 0,
+            "parent_visible": agreement.parent_id
+            and visible.filter(pk=agreement.parent_id).exists(),
+            "amends_visible": agreement.amends_id
+            and visible.filter(pk=agreement.amends_id).exists(),
+            "amendments": visible.filter(amends=agreement).order_by(
+                F("signed_on").asc(nulls_last=True), "created_at", "pk"
+            ),
+            "children": visible.filter(parent=agreement).order_by("number"),
+            "transitions": transitions,
+            "blocked_transitions": blocked,
+            "needs_comment": [t.label for t in transitions if t.comment_required],
+            "progress": progress,
+            "step_number": next((i + 1 for i, (_, s) in enumerate(progress) if s == "current"), 0),
+            "timeline": labelled_timeline(agreement),
+            "reporting_text": reporting_text(agreement),
+            "reporting_days": REPORTING_DAYS,
+            "can_add_related": permissions.can_add(user, Agreement),
+            "page_marking": agreement.marking,
+        }
+
+
+def labelled_timeline(agreement):
+    """Timeline rows with the step's and the states' names in words."""
+    states = dict(Agreement.Status.choices)
+    steps = {t.name: t.label for t in workflow.TRANSITIONS} | {"create": "Opened"}
+    rows = list(workflow.timeline(agreement))
+    for row in rows:
+        row.step_label = steps.get(row.name, row.name)
+        row.source_label = states.get(row.source, row.source)
+        row.target_label = states.get(row.target, row.target)
+    return rows
+
+
+class AgreementEditView(generic.ObjectEditView):
+    queryset = Agreement.objects.all()
+    form_class = AgreementForm
+
+    def get(self, request, pk=None):
+        obj = self.get_object(request, pk)
+        form = self.form_class(instance=obj, user=request.user, initial=self.initial(request, obj))
+        return self.render(request, form, obj)
+
+    def initial(self, request, obj):
+        """Prefill an amendment (?amends=<id>) or an arrangement (?parent=<id>)."""
+        if obj is not None:
+            return {}
+        visible = permissions.restrict(Agreement.objects.all(), request.user, "view")
+        for name in ("amends", "parent"):
+            value = request.GET.get(name, "")
+            base = visible.filter(pk=value).first() if value.isdigit() else None
+            if base is None:
+                continue
+            if name == "amends":
+                count = base.amendments.count() + 1
+                return {
+                    "amends": base.pk,
+                    "parent": base.parent_id,
+                    "number": f"{base.number}-A{count}",
+                    "title": f"Amendment {count} to {base.title}",
+                    "kind": base.kind,
+                    "legal_authority": base.legal_authority_id,
+                    "programs": list(base.programs.values_list("pk", flat=True)),
+                    "highest_classification": base.highest_classification,
+                    "responsible_official": base.responsible_official_id,
+                    "classification": base.classification,
+                    "cui_category": base.cui_category,
+                    "dissemination": base.dissemination,
+                    "rel_to": base.rel_to,
+                }
+            return {
+                "parent": base.pk,
+                "kind": Agreement.Kind.PROJECT,
+                "legal_authority": base.legal_authority_id,
+                "responsible_official": base.responsible_official_id,
+            }
+        return {}
+
+    def after_create(self, request, obj):
+        super().after_create(request, obj)
+        workflow.record_creation(obj, request.user)
+        base = obj.amends or obj.parent
+        if base is not None and not obj.participants.exists():
+            # An amendment or arrangement has the same parties; signatories are new.
+            for p in base.participants.all():
+                AgreementParticipant.objects.create(
+                    agreement=obj, country_id=p.country_id, organization_id=p.organization_id
+                )
+
+
+class AgreementDeleteView(generic.ObjectDeleteView):
+    queryset = Agreement.objects.all()
+
+
+class AgreementHistoryView(generic.ObjectHistoryView):
+    queryset = Agreement.objects.all()
+
+
+class AgreementImportView(generic.BulkImportView):
+    model = Agreement
+    form_class = AgreementImportForm
+
+
+class AgreementBulkEditView(generic.BulkEditView):
+    queryset = Agreement.objects.all()
+    form_class = AgreementBulkEditForm
+
+
+class ParticipantsView(generic.ChildFormsetView):
+    parent_queryset = Agreement.objects.all()
+    formset_class = ParticipantFormSet
+    title = "Participants"
+
+
+class SignatoriesView(generic.ChildFormsetView):
+    parent_queryset = Agreement.objects.all()
+    formset_class = SignatoryFormSet
+    title = "Signatories"
+
+
+class AgreementTeamView(generic.TeamView):
+    queryset = Agreement.objects.all()
+
+
+class AgreementDocumentAddView(generic.DocumentAddView):
+    queryset = Agreement.objects.all()
+
+
+class TransitionView(View):
+    """POST one lifecycle step. A refused step says why and changes nothing."""
+
+    def post(self, request, pk):
+        agreement = permissions.get_object_or_404(
+            Agreement.objects.all(), request.user, "view", pk=pk
+        )
+        form = TransitionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "That step was not understood: nothing was changed.")
+            return redirect(agreement.get_absolute_url() + "#lifecycle")
+        try:
+            transition = workflow.perform(
+                agreement,
+                request.user,
+                form.cleaned_data["name"],
+                comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except TransitionRefused as refused:
+            messages.error(request, "Nothing was changed: " + " ".join(refused.reasons))
+            return redirect(agreement.get_absolute_url() + "#lifecycle")
+        messages.success(
+            request,
+            f"{transition.label}: done. Status: {agreement.get_status_display()}.",
+        )
+        return redirect(agreement.get_absolute_url() + "#lifecycle")

@@ -1,0 +1,468 @@
+"""The agreement lifecycle as one table (DESIGN §4, §6).
+
+concept → SSOI drafting → authority to develop requested → authorized to negotiate
+(or returned / disapproved) → in negotiation → text agreed → final approval requested →
+authorized to conclude → awaiting signatures → concluded → in force → expired /
+terminated / superseded; withdrawn from any state before concluded.
+
+Who may act, in words:
+- "the team": anyone who may change the agreement (team editors and leads, the
+  responsible official, roles with the model-level change permission);
+- "the team lead": a team lead (manage permission) or the responsible official;
+- "an approving official": holds `agreements.approve_agreement` (Leadership) and is not
+  the person who asked for the approval being granted (separation of duties).
+Every actor must also see the agreement.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+from django.utils import timezone
+
+from agreements.models import Agreement
+from core import permissions, teams
+from core import workflow as machine
+from core.audit import ConcurrentEditError
+from core.models import Document, TransitionLog
+from core.workflow import Transition, TransitionRefused
+
+S = Agreement.Status
+APPROVE_PERM = "agreements.approve_agreement"
+BEFORE_CONCLUDED = frozenset(
+    {
+        S.CONCEPT,
+        S.SSOI_DRAFTING,
+        S.RAD_REQUESTED,
+        S.RETURNED,
+        S.AUTHORIZED_TO_NEGOTIATE,
+        S.IN_NEGOTIATION,
+        S.TEXT_AGREED,
+        S.FINAL_APPROVAL_REQUESTED,
+        S.AUTHORIZED_TO_CONCLUDE,
+        S.AWAITING_SIGNATURES,
+    }
+)
+ACTIVE = frozenset({S.CONCLUDED, S.IN_FORCE})
+FINAL = frozenset({S.DISAPPROVED, S.EXPIRED, S.TERMINATED, S.SUPERSEDED, S.WITHDRAWN})
+# The step whose requester may not grant the approval that follows (separation of duties).
+REQUEST_OF = {
+    "authorize_negotiation": "request_authority",
+    "return_request": "request_authority",
+    "disapprove": "request_authority",
+    "authorize_conclusion": "request_final_approval",
+    "return_to_negotiation": "request_final_approval",
+}
+
+
+# Who may act.
+def team(obj, user):
+    return permissions.can(user, "change", obj)
+
+
+def team_lead(obj, user):
+    if not permissions.can(user, "view", obj):
+        return False
+    return obj.responsible_official_id == user.pk or permissions.can(user, "manage", obj)
+
+
+def requested_by(obj, request_name):
+    """The user who made the latest `request_name` step, or None."""
+    log = (
+        TransitionLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Agreement),
+            object_id=obj.pk,
+            name=request_name,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+    return log.user_id if log else None
+
+
+def latest_requesters(agreements):
+    """{(agreement id, request step): user id} of the latest requests, in one query."""
+    logs = TransitionLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Agreement),
+        object_id__in=[a.pk for a in agreements],
+        name__in=set(REQUEST_OF.values()),
+    ).order_by("at", "id")
+    return {(log.object_id, log.name): log.user_id for log in logs}
+
+
+def approver_for(name):
+    def allowed(obj, user):
+        if not user.has_perm(APPROVE_PERM) or not permissions.can(user, "view", obj):
+            return False
+        return requested_by(obj, REQUEST_OF[name]) != user.pk
+
+    return allowed
+
+
+# What must be true first.
+def documents_of_kind(obj, kinds):
+    return Document.objects.filter(
+        content_type=ContentType.objects.get_for_model(Agreement),
+        object_id=obj.pk,
+        kind__in=kinds,
+    )
+
+
+def foreign_participants(obj):
+    return [p for p in obj.participants.all() if p.country.iso3 != "USA"]
+
+
+def ready_to_request_authority(obj):
+    problems = []
+    if not obj.summary.strip():
+        problems.append("Describe the agreement's purpose and scope (the SSOI) first.")
+    if obj.responsible_official_id is None:
+        problems.append("Name the responsible official first.")
+    if not foreign_participants(obj):
+        problems.append("Add at least one foreign participant first.")
+    return problems
+
+
+def text_uploaded(obj):
+    if not documents_of_kind(obj, ["draft", "signed"]).exists():
+        return ["Upload the agreed text (a draft or signed-text document) first."]
+    return []
+
+
+def ready_for_final_approval(obj):
+    problems = text_uploaded(obj)
+    if obj.legal_authority_id is None:
+        problems.append("Record the legal authority first: the legal review needs it.")
+    return problems
+
+
+def signatories_recorded(obj):
+    participants = list(obj.participants.select_related("country"))
+    if len(participants) < 2:
+        return ["An agreement needs at least two participants."]
+    missing = [str(p.country) for p in participants if not p.has_signatory]
+    if missing:
+        return [f"Record the signatory's name and title for: {', '.join(missing)}."]
+    return []
+
+
+def ready_to_conclude(obj):
+    problems = signatories_recorded(obj)
+    unsigned = [str(p.country) for p in obj.participants.all() if not p.has_signed]
+    if unsigned and not problems:
+        problems.append(f"Record the signature date for: {', '.join(unsigned)}.")
+    if not documents_of_kind(obj, ["signed"]).exists():
+        problems.append("Upload the signed text (a document of kind “Signed text”) first.")
+    return problems
+
+
+def ready_to_enter_into_force(obj):
+    if obj.entry_into_force_on is None:
+        return ["Record the entry-into-force date first (Edit the agreement)."]
+    if obj.entry_into_force_on > timezone.localdate():
+        return [f"The agreement enters into force on {obj.entry_into_force_on:%Y-%m-%d}, not yet."]
+    return []
+
+
+def has_expired(obj):
+    if obj.expiration_date is None:
+        return ["Record the expiration date first."]
+    if obj.expiration_date > timezone.localdate():
+        return [f"The agreement expires on {obj.expiration_date:%Y-%m-%d}, not yet."]
+    return []
+
+
+# Whom to notify.
+def team_members(obj):
+    people = [m.user for m in teams.members(obj)]
+    if obj.responsible_official is not None:
+        people.append(obj.responsible_official)
+    return people
+
+
+def approving_officials(obj):
+    perm = Permission.objects.get(
+        content_type__app_label="agreements", codename="approve_agreement"
+    )
+    candidates = (
+        get_user_model()
+        .objects.filter(Q(groups__permissions=perm) | Q(user_permissions=perm), is_active=True)
+        .distinct()
+    )
+    return [u for u in candidates if permissions.can(u, "view", obj)]
+
+
+def team_and_approvers(obj):
+    return team_members(obj) + approving_officials(obj)
+
+
+TEAM = "the agreement's team (editors and leads)"
+LEAD = "the team lead or the responsible official"
+APPROVER = "an approving official (Leadership) other than the requester"
+
+TRANSITIONS = [
+    Transition(
+        "start_drafting",
+        "Start SSOI drafting",
+        sources=frozenset({S.CONCEPT}),
+        target=S.SSOI_DRAFTING,
+        allowed=team,
+        who=TEAM,
+        notify=team_members,
+    ),
+    Transition(
+        "request_authority",
+        "Request authority to develop",
+        sources=frozenset({S.SSOI_DRAFTING, S.RETURNED}),
+        target=S.RAD_REQUESTED,
+        allowed=team_lead,
+        who=LEAD,
+        check=ready_to_request_authority,
+        notify=team_and_approvers,
+    ),
+    Transition(
+        "authorize_negotiation",
+        "Authorize negotiation",
+        sources=frozenset({S.RAD_REQUESTED}),
+        target=S.AUTHORIZED_TO_NEGOTIATE,
+        allowed=approver_for("authorize_negotiation"),
+        who=APPROVER,
+        notify=team_members,
+    ),
+    Transition(
+        "return_request",
+        "Return for rework",
+        sources=frozenset({S.RAD_REQUESTED}),
+        target=S.RETURNED,
+        allowed=approver_for("return_request"),
+        who=APPROVER,
+        comment_required=True,
+        notify=team_members,
+        style="outline",
+    ),
+    Transition(
+        "disapprove",
+        "Disapprove",
+        sources=frozenset({S.RAD_REQUESTED}),
+        target=S.DISAPPROVED,
+        allowed=approver_for("disapprove"),
+        who=APPROVER,
+        comment_required=True,
+        notify=team_members,
+        style="secondary",
+    ),
+    Transition(
+        "start_negotiation",
+        "Start negotiation",
+        sources=frozenset({S.AUTHORIZED_TO_NEGOTIATE}),
+        target=S.IN_NEGOTIATION,
+        allowed=team,
+        who=TEAM,
+        notify=team_members,
+    ),
+    Transition(
+        "agree_text",
+        "Record text agreed",
+        sources=frozenset({S.IN_NEGOTIATION}),
+        target=S.TEXT_AGREED,
+        allowed=team_lead,
+        who=LEAD,
+        check=text_uploaded,
+        notify=team_members,
+    ),
+    Transition(
+        "request_final_approval",
+        "Request final approval",
+        sources=frozenset({S.TEXT_AGREED}),
+        target=S.FINAL_APPROVAL_REQUESTED,
+        allowed=team_lead,
+        who=LEAD,
+        check=ready_for_final_approval,
+        notify=team_and_approvers,
+    ),
+    Transition(
+        "authorize_conclusion",
+        "Authorize conclusion",
+        sources=frozenset({S.FINAL_APPROVAL_REQUESTED}),
+        target=S.AUTHORIZED_TO_CONCLUDE,
+        allowed=approver_for("authorize_conclusion"),
+        who=APPROVER,
+        notify=team_members,
+    ),
+    Transition(
+        "return_to_negotiation",
+        "Return to negotiation",
+        sources=frozenset({S.FINAL_APPROVAL_REQUESTED}),
+        target=S.IN_NEGOTIATION,
+        allowed=approver_for("return_to_negotiation"),
+        who=APPROVER,
+        comment_required=True,
+        notify=team_members,
+        style="outline",
+    ),
+    Transition(
+        "open_for_signature",
+        "Open for signature",
+        sources=frozenset({S.AUTHORIZED_TO_CONCLUDE}),
+        target=S.AWAITING_SIGNATURES,
+        allowed=team_lead,
+        who=LEAD,
+        check=signatories_recorded,
+        notify=team_members,
+    ),
+    Transition(
+        "conclude",
+        "Record signatures (concluded)",
+        sources=frozenset({S.AWAITING_SIGNATURES}),
+        target=S.CONCLUDED,
+        allowed=team_lead,
+        who=LEAD,
+        check=ready_to_conclude,
+        notify=team_members,
+    ),
+    Transition(
+        "enter_into_force",
+        "Enter into force",
+        sources=frozenset({S.CONCLUDED}),
+        target=S.IN_FORCE,
+        allowed=team_lead,
+        who=LEAD,
+        check=ready_to_enter_into_force,
+        notify=team_members,
+    ),
+    Transition(
+        "expire",
+        "Record expiry",
+        sources=frozenset(ACTIVE),
+        target=S.EXPIRED,
+        allowed=team_lead,
+        who=LEAD,
+        check=has_expired,
+        notify=team_members,
+        style="outline",
+    ),
+    Transition(
+        "terminate",
+        "Terminate",
+        sources=frozenset(ACTIVE),
+        target=S.TERMINATED,
+        allowed=team_lead,
+        who=LEAD,
+        comment_required=True,
+        notify=team_members,
+        style="secondary",
+    ),
+    Transition(
+        "supersede",
+        "Record superseded",
+        sources=frozenset(ACTIVE),
+        target=S.SUPERSEDED,
+        allowed=team_lead,
+        who=LEAD,
+        comment_required=True,
+        notify=team_members,
+        style="outline",
+    ),
+    Transition(
+        "withdraw",
+        "Withdraw",
+        sources=BEFORE_CONCLUDED,
+        target=S.WITHDRAWN,
+        allowed=team_lead,
+        who=LEAD,
+        comment_required=True,
+        notify=team_members,
+        style="secondary",
+    ),
+]
+
+
+def _record_signature_date(obj, transition):
+    # Concluding fixes the agreement's signature date: the last participant's signature.
+    if transition.name == "conclude" and obj.signed_on is None:
+        obj.signed_on = max(p.signed_on for p in obj.participants.all())
+
+
+def available(obj, user):
+    """The transitions `user` may make on `obj` now (the buttons)."""
+    if not permissions.can(user, "view", obj):
+        return []
+    return machine.available(obj, user, TRANSITIONS)
+
+
+def perform(obj, user, name, comment="", expected_version=None):
+    """Apply transition `name`, or raise TransitionRefused with the reasons (nothing changes)."""
+    if expected_version is not None and expected_version != obj.version:
+        raise TransitionRefused(
+            [
+                "The agreement was changed by someone else after you opened it. "
+                "Reload the page and try again."
+            ]
+        )
+    try:
+        return machine.perform(
+            obj, user, TRANSITIONS, name, comment=comment, before_save=_record_signature_date
+        )
+    except ConcurrentEditError:
+        obj.refresh_from_db()  # the in-memory copy was already moved on: undo that too
+        raise TransitionRefused(
+            [
+                "The agreement was changed by someone else after you opened it. "
+                "Reload the page and try again."
+            ]
+        ) from None
+
+
+def timeline(obj):
+    return machine.timeline(obj)
+
+
+def record_creation(obj, user):
+    """The first row of the timeline: when and by whom the agreement was opened."""
+    TransitionLog.objects.create(
+        content_type=ContentType.objects.get_for_model(Agreement),
+        object_id=obj.pk,
+        name="create",
+        source="",
+        target=obj.status,
+        user=user,
+    )
+
+
+def step_dates(obj):
+    """{status: date first reached} from the timeline, for the summary and briefs."""
+    dates = {}
+    for log in timeline(obj):
+        dates.setdefault(log.target, log.at)
+    return dates
+
+
+MAIN_PATH = [
+    S.CONCEPT,
+    S.SSOI_DRAFTING,
+    S.RAD_REQUESTED,
+    S.AUTHORIZED_TO_NEGOTIATE,
+    S.IN_NEGOTIATION,
+    S.TEXT_AGREED,
+    S.FINAL_APPROVAL_REQUESTED,
+    S.AUTHORIZED_TO_CONCLUDE,
+    S.AWAITING_SIGNATURES,
+    S.CONCLUDED,
+    S.IN_FORCE,
+]
+
+
+def progress(obj):
+    """[(label, "complete" | "current" | "")] along the main path; [] when off it for good."""
+    if obj.status in MAIN_PATH:
+        position = MAIN_PATH.index(obj.status)
+    elif obj.status == S.RETURNED:
+        position = MAIN_PATH.index(S.SSOI_DRAFTING)
+    elif obj.status in (S.EXPIRED, S.TERMINATED, S.SUPERSEDED):
+        position = len(MAIN_PATH)
+    else:
+        return []
+    return [
+        (S(step).label, "complete" if i < position else "current" if i == position else "")
+        for i, step in enumerate(MAIN_PATH)
+    ]

@@ -1,0 +1,125 @@
+"""Asking for a brief: one form for the four kinds, shared by the pages and the API."""
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.http import QueryDict
+
+from briefs.content import max_programs, optional_model
+from briefs.models import Packet
+from core.forms import PortalFormMixin
+from core.models import Country, SavedView
+from core.permissions import restrict
+from programs.filters import ProgramFilterSet
+from programs.models import Program
+
+
+def max_active():
+    return getattr(settings, "BRIEFS_MAX_ACTIVE_PER_USER", 5)
+
+
+class PacketRequestForm(PortalFormMixin, forms.Form):
+    """What to brief: programs, a country, a forum, or a leadership selection of programs.
+
+    Every choice is limited to what the user may see, so an invisible record is just
+    “not one of the available choices”.
+    """
+
+    kind = forms.ChoiceField(choices=Packet.Kind.choices)
+    programs = forms.ModelMultipleChoiceField(
+        queryset=Program.objects.none(),
+        required=False,
+        help_text="One page per program. Ctrl-click (⌘-click) to choose several.",
+    )
+    country = forms.ModelChoiceField(
+        queryset=Country.objects.all(), to_field_name="iso3", required=False
+    )
+    forum = forms.ModelChoiceField(queryset=None, required=False)
+    view = forms.ModelChoiceField(
+        queryset=SavedView.objects.none(),
+        required=False,
+        label="Saved view of programs",
+        help_text="The packet covers the programs this view shows.",
+    )
+    query = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Programs filter",
+        help_text="Or the filter of a programs list: the part of its address after “?”, "
+        "e.g. phase=development&health=red. Leave both empty for every program you may see.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.user
+        self.fields["programs"].queryset = restrict(Program.objects.all(), user, "view")
+        self.fields["view"].queryset = (
+            SavedView.objects.filter(list_key="programs.program")
+            .filter(Q(owner=user) | Q(shared_with__in=user.groups.all()))
+            .distinct()
+        )
+        forum_model = optional_model("fora.Forum")
+        if forum_model is None:
+            del self.fields["forum"]
+            self.fields["kind"].choices = [
+                c for c in Packet.Kind.choices if c[0] != Packet.Kind.FORUM
+            ]
+        else:
+            self.fields["forum"].queryset = restrict(forum_model.objects.all(), user, "view")
+
+    def clean_query(self):
+        query = self.cleaned_data["query"].strip().lstrip("?")
+        if query:
+            filterset = ProgramFilterSet(QueryDict(query), queryset=Program.objects.none())
+            if not filterset.is_valid():
+                problems = "; ".join(
+                    f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()
+                )
+                raise forms.ValidationError(f"This filter is not valid ({problems}).")
+        return query
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        active = Packet.objects.filter(requested_by=self.user, status__in=Packet.ACTIVE).count()
+        if active >= max_active():
+            raise forms.ValidationError(
+                f"You already have {active} briefs in progress. Wait for one to finish, or "
+                "cancel one, before asking for another."
+            )
+        if kind == Packet.Kind.PROGRAM:
+            programs = list(data.get("programs") or [])
+            if not programs:
+                self.add_error("programs", "Choose at least one program.")
+            elif len(programs) > max_programs():
+                self.add_error("programs", f"Choose at most {max_programs()} programs.")
+        elif kind == Packet.Kind.COUNTRY and not data.get("country"):
+            self.add_error("country", "Choose a country.")
+        elif kind == Packet.Kind.FORUM and not data.get("forum"):
+            self.add_error("forum", "Choose a forum.")
+        elif kind == Packet.Kind.LEADERSHIP and data.get("view") and data.get("query"):
+            self.add_error("query", "Choose a saved view or type a filter, not both.")
+        return data
+
+    def describe(self):
+        """(title, parameters) of the packet this valid form asks for."""
+        data = self.cleaned_data
+        kind = data["kind"]
+        if kind == Packet.Kind.PROGRAM:
+            programs = sorted(data["programs"], key=lambda p: p.code)
+            title = (
+                f"Program brief: {programs[0]}"
+                if len(programs) == 1
+                else f"Program briefs: {len(programs)} programs"
+            )
+            return title, {"programs": [p.pk for p in programs]}
+        if kind == Packet.Kind.COUNTRY:
+            return f"Country brief: {data['country'].name}", {"country": data["country"].iso3}
+        if kind == Packet.Kind.FORUM:
+            forum = data["forum"]
+            return f"Read-ahead: {forum.short_name}", {"forum": forum.pk}
+        if data.get("view"):
+            return f"Leadership packet: {data['view'].name}", {"view": data["view"].pk}
+        if data.get("query"):
+            return "Leadership packet: filtered programs", {"query": data["query"]}
+        return "Leadership packet: all programs", {}

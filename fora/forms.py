@@ -1,0 +1,345 @@
+"""Fora forms: the forum, its working groups, meetings and their agenda, delegations and
+action items, CSV rows and bulk edit."""
+
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.forms import BaseInlineFormSet, inlineformset_factory
+
+from core.forms import ChildForm, ImportRowForm, PortalFormMixin, VersionedModelForm
+from core.models import Contact, Country, Organization
+from core.notifications import notify
+from fora import links
+from fora.models import ActionItem, AgendaItem, Attendee, Forum, Meeting, WorkingGroup
+
+MARKING_FIELDS = ["classification", "cui_category", "dissemination", "rel_to"]
+KEEP_LINK = "__keep__"
+
+
+def _people():
+    return get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name")
+
+
+def _person_label(user):
+    return user.get_full_name() or user.get_username()
+
+
+def _partner_countries():
+    return Country.objects.exclude(iso3="USA")
+
+
+class ForumCountriesMixin:
+    """Validates the partner countries and audits their change (save() cannot see M2M)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        countries = cleaned.get("countries")
+        if countries is not None and cleaned.get("kind"):
+            problems = Forum.country_problems(
+                cleaned["kind"], countries, cleaned.get("counterpart_cochair")
+            )
+            for field, message in problems.items():
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    def _save_m2m(self):
+        before = list(self.instance.countries.values_list("iso3", flat=True))
+        super()._save_m2m()
+        self.instance.record_countries_change(before)
+
+
+class ForumForm(ForumCountriesMixin, VersionedModelForm):
+    class Meta:
+        model = Forum
+        fields = [
+            "name",
+            "acronym",
+            "kind",
+            "countries",
+            "us_cochair",
+            "counterpart_cochair",
+            "cadence",
+            "purpose",
+            *MARKING_FIELDS,
+        ]
+        widgets = {"countries": forms.SelectMultiple(attrs={"size": 10})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["countries"].queryset = _partner_countries()
+        self.fields["countries"].help_text += " Ctrl-click (⌘-click) to choose several."
+        self.fields["us_cochair"].queryset = _people()
+        self.fields["us_cochair"].label_from_instance = _person_label
+        self.fields["counterpart_cochair"].queryset = Contact.objects.select_related(
+            "organization__country"
+        ).exclude(organization__country__iso3="USA")
+
+
+class ForumImportForm(ForumCountriesMixin, ImportRowForm):
+    """One forum per CSV row. Countries as ISO alpha-3 codes, co-chair by username."""
+
+    unique_column = "name"
+    countries = forms.CharField(help_text="partner countries, ISO alpha-3, e.g. GBR; FRA")
+    us_cochair = forms.CharField(required=False, help_text="username")
+
+    class Meta:
+        model = Forum
+        fields = ["name", "acronym", "kind", "countries", "cadence", "us_cochair", "purpose"]
+
+    def clean_countries(self):
+        codes = [c.upper() for c in re.split(r"[\s,;]+", self.cleaned_data["countries"]) if c]
+        found = {c.iso3: c for c in Country.objects.filter(iso3__in=codes)}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise forms.ValidationError(f"Unknown country code(s): {', '.join(unknown)}.")
+        return [found[c] for c in dict.fromkeys(codes)]
+
+    def clean_us_cochair(self):
+        value = self.cleaned_data["us_cochair"]
+        if not value:
+            return None
+        user = _people().filter(username=value).first()
+        if user is None:
+            raise forms.ValidationError(f"No active user “{value}”.")
+        return user
+
+
+class ForumBulkEditForm(PortalFormMixin, forms.Form):
+    cadence = forms.ChoiceField(
+        choices=[("", "— leave unchanged —"), *Forum.Cadence.choices], required=False
+    )
+    us_cochair = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="— leave unchanged —", label="US co-chair"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["us_cochair"].queryset = _people()
+        self.fields["us_cochair"].label_from_instance = _person_label
+
+
+class WorkingGroupForm(ChildForm):
+    class Meta:
+        model = WorkingGroup
+        fields = ["name", "focus", "us_lead", "counterpart_lead", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["us_lead"].queryset = _people()
+        self.fields["us_lead"].label_from_instance = _person_label
+        self.fields["counterpart_lead"].queryset = Contact.objects.select_related("organization")
+
+
+WorkingGroupFormSet = inlineformset_factory(
+    Forum, WorkingGroup, form=WorkingGroupForm, extra=2, can_delete=True
+)
+
+
+class MeetingForm(VersionedModelForm):
+    class Meta:
+        model = Meeting
+        fields = [
+            "title",
+            "start_date",
+            "end_date",
+            "location",
+            "host_country",
+            "status",
+            "summary",
+            "decisions",
+            *MARKING_FIELDS,
+        ]
+        widgets = {
+            "start_date": forms.DateInput,
+            "end_date": forms.DateInput,
+            "summary": forms.Textarea(attrs={"rows": 8}),
+            "decisions": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {"summary": "The minutes, once the meeting is held."}
+
+
+# --- a meeting's children ------------------------------------------------------------------
+
+
+def _delegation_country_ids(meeting):
+    """The US and the forum's partner countries, computed once per formset."""
+    ids = getattr(meeting, "_delegation_country_ids", None)
+    if ids is None:
+        ids = set(meeting.forum.countries.values_list("pk", flat=True))
+        ids |= set(Country.objects.filter(iso3="USA").values_list("pk", flat=True))
+        meeting._delegation_country_ids = ids
+    return ids
+
+
+class AgendaItemForm(ChildForm):
+    link = forms.ChoiceField(required=False, label="About (program, agreement, TSFD request)")
+
+    class Meta:
+        model = AgendaItem
+        fields = ["order", "title", "presenter", "link", "notes"]
+        widgets = {"notes": forms.TextInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].widget.attrs["class"] += " width-8"
+        choices = self._choices()
+        item = self.instance
+        self.keeps_hidden_link = False
+        if item.linked_type_id and item.linked_id:
+            key = links.link_key(item.linked_type_id, item.linked_id)
+            if any(key == value for _group, options in choices for value, _ in options):
+                self.initial["link"] = key
+            else:
+                # Linked to a record this editor may not see: keep it, and show nothing
+                # that differs from "no link" (they must not learn it exists).
+                self.keeps_hidden_link = True
+                self.initial["link"] = KEEP_LINK
+                self.fields["link"].choices = [(KEEP_LINK, "—"), *choices]
+                return
+        self.fields["link"].choices = [("", "—"), *choices]
+
+    def _choices(self):
+        # One list for every row of the formset: computed once per request.
+        cache = getattr(self.parent, "_link_choices", None)
+        if cache is None or cache[0] != getattr(self.user, "pk", None):
+            cache = (getattr(self.user, "pk", None), links.choices_for(self.user))
+            if self.parent is not None:
+                self.parent._link_choices = cache
+        return cache[1]
+
+    def clean_link(self):
+        value = self.cleaned_data.get("link") or ""
+        if value == KEEP_LINK:
+            if not self.keeps_hidden_link:
+                raise forms.ValidationError("Choose a record from the list.")
+            return KEEP_LINK
+        if not value:
+            return ""
+        parsed = links.parse_key(value)
+        if parsed is None or links.resolve(*parsed, self.user) is None:
+            raise forms.ValidationError("Choose a record from the list.")
+        return value
+
+    def save(self, commit=True):
+        value = self.cleaned_data.get("link")
+        if value != KEEP_LINK:
+            parsed = links.parse_key(value)
+            if parsed is None:
+                self.instance.linked_type = None
+                self.instance.linked_id = None
+            else:
+                self.instance.linked_type = links.content_type_for(parsed[0])
+                self.instance.linked_id = parsed[1]
+        return super().save(commit=commit)
+
+
+class UserFormSet(BaseInlineFormSet):
+    """An inline formset whose forms know the requesting user (for permission-aware choices)."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        kwargs["form_kwargs"] = {**(kwargs.get("form_kwargs") or {}), "user": user}
+        super().__init__(*args, **kwargs)
+
+
+AgendaItemFormSet = inlineformset_factory(
+    Meeting, AgendaItem, form=AgendaItemForm, formset=UserFormSet, extra=3, can_delete=True
+)
+
+
+class AttendeeForm(ChildForm):
+    class Meta:
+        model = Attendee
+        fields = ["country", "name", "organization", "role", "is_head", "visit_request_status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.parent is not None:
+            ids = _delegation_country_ids(self.parent) | ({self.instance.country_id} - {None})
+            self.fields["country"].queryset = Country.objects.filter(pk__in=ids)
+            self.fields["organization"].queryset = Organization.objects.filter(
+                Q(country__in=ids) | Q(pk=self.instance.organization_id or 0)
+            ).select_related("country")
+
+
+AttendeeFormSet = inlineformset_factory(
+    Meeting, Attendee, form=AttendeeForm, extra=4, can_delete=True
+)
+
+
+class ActionItemForm(ChildForm):
+    class Meta:
+        model = ActionItem
+        fields = [
+            "description",
+            "owner_user",
+            "owner_contact",
+            "due_date",
+            "status",
+            "closure_note",
+        ]
+        widgets = {
+            # One line each: the formset is a table; the meeting page shows them in full.
+            "description": forms.TextInput,
+            "closure_note": forms.TextInput,
+            "due_date": forms.DateInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        meeting = self.parent
+        if meeting is not None:
+            people = getattr(meeting, "_owner_ids", None)
+            if people is None:
+                people = meeting._owner_ids = [u.pk for u in meeting.forum.people_who_may_view()]
+            ids = set(people) | ({self.instance.owner_user_id} - {None})
+            self.fields["owner_user"].queryset = _people().filter(pk__in=ids)
+            self.fields["owner_contact"].queryset = Contact.objects.filter(
+                Q(organization__country__in=meeting.forum.countries.values("pk"))
+                | Q(pk=self.instance.owner_contact_id or 0)
+            ).select_related("organization")
+        self.fields["owner_user"].label_from_instance = _person_label
+
+
+class AssigningFormSet(BaseInlineFormSet):
+    """Saves the meeting's action items and tells newly named owners once."""
+
+    def save(self, commit=True):
+        saved = super().save(commit=commit)
+        for form in self.forms:
+            item = form.instance
+            if (
+                item.pk
+                and item.owner_user_id
+                and item.is_open
+                and ("owner_user" in form.changed_data)
+                and form not in self.deleted_forms
+            ):
+                notify_assignment(item)
+        return saved
+
+
+def notify_assignment(item):
+    """Tell the owner of an action item that it is theirs (once per owner)."""
+    meeting = item.meeting
+    notify(
+        [item.owner_user],
+        f"Action item for you: {item}",
+        body=(
+            f"From {meeting.forum.short_name}: {meeting.title}"
+            f" ({meeting.start_date:%d %b %Y}). Due {item.due_date:%d %b %Y}."
+        ),
+        url=item.get_absolute_url(),
+        key=f"fora:action-item:{item.pk}:assigned:{item.owner_user_id}",
+    )
+
+
+ActionItemFormSet = inlineformset_factory(
+    Meeting,
+    ActionItem,
+    form=ActionItemForm,
+    formset=AssigningFormSet,
+    extra=2,
+    can_delete=True,
+)

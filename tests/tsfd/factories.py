@@ -1,0 +1,80 @@
+"""TSFD test data: requests driven through the real workflow to the state a test needs."""
+
+import itertools
+
+from core.models import Country
+from tsfd import workflow
+from tsfd.models import DisclosureRequest, ReviewArea
+
+S = DisclosureRequest.Status
+_titles = itertools.count(1)
+
+
+def area(code="NDP", days=30):
+    found, _ = ReviewArea.objects.get_or_create(
+        code=code, defaults={"name": f"{code} review", "target_days": days}
+    )
+    return found
+
+
+def draft(requester, title=None, country="GBR", **fields):
+    """A draft request by `requester`."""
+    case = DisclosureRequest(
+        title=title or f"Disclosure of widget design {next(_titles)}",
+        requested_by=requester,
+        recipient_country=Country.objects.get(iso3=country),
+        technology="Widget design drawings at interface level.",
+        disclosure_form=DisclosureRequest.Form.DOCUMENTARY,
+        highest_classification="CUI",
+        purpose="Lets the partner integrate the widget.",
+        **fields,
+    )
+    case.save()
+    return case
+
+
+def fresh(case):
+    return DisclosureRequest.objects.get(pk=case.pk)
+
+
+def advance(case, to, approver, reviewers=(), areas=("NDP",), decision="approve"):
+    """Move `case` along the happy path until it reaches status `to`.
+
+    `reviewers` pairs with `areas` (the last reviewer repeats when there are fewer).
+    """
+    order = [
+        S.SUBMITTED,
+        S.INTAKE,
+        S.IN_REVIEW,
+        S.DECISION_PENDING,
+        S.APPROVED,
+    ]
+    goal = S.DECISION_PENDING if to in DisclosureRequest.DECIDED else to
+    case = fresh(case)
+    if case.status == S.DRAFT:
+        workflow.step(case, case.requested_by, "submit")
+    if goal == S.SUBMITTED:
+        return fresh(case)
+    workflow.step(fresh(case), approver, "begin_intake")
+    if goal == S.INTAKE:
+        return fresh(case)
+    case = fresh(case)
+    reviewers = list(reviewers)
+    for i, code in enumerate(areas):
+        workflow.assign(case, approver, area(code), reviewers[min(i, len(reviewers) - 1)])
+    workflow.step(fresh(case), approver, "send_to_review")
+    if goal == S.IN_REVIEW:
+        return fresh(case)
+    for review in fresh(case).reviews.select_related("reviewer"):
+        workflow.record_review(review, review.reviewer, "concur")
+    if to == S.DECISION_PENDING:
+        return fresh(case)
+    assert to in order or to in DisclosureRequest.DECIDED
+    kwargs = {
+        "approve": {},
+        "approve_with_provisos": {"provisos": ["Only the interface drawings."]},
+        "partially_approve": {"scope": "Drawings only, no test data."},
+        "deny": {},
+    }[decision]
+    workflow.decide(fresh(case), approver, decision, "Because the reviews concur.", **kwargs)
+    return fresh(case)

@@ -1,0 +1,54 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from tsfd.models import DisclosureRequest, InformationCategory, Proviso, Review, ReviewArea
+
+
+@admin.register(ReviewArea)
+class ReviewAreaAdmin(admin.ModelAdmin):
+    """The review areas ("pipes") intake can select, with their target turnaround."""
+
+    list_display = ("code", "name", "target_days", "active", "order")
+    list_editable = ("target_days", "active", "order")
+    search_fields = ("code", "name")
+
+
+@admin.register(InformationCategory)
+class InformationCategoryAdmin(admin.ModelAdmin):
+    list_display = ("number", "name", "active")
+    list_editable = ("active",)
+    search_fields = ("name",)
+
+
+class ReviewInline(admin.TabularInline):
+    model = Review
+    extra = 0
+    fields = ("area", "reviewer", "assigned_at", "recommendation", "completed_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProvisoInline(admin.TabularInline):
+    model = Proviso
+    extra = 0
+    readonly_fields = ("number", "text")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DisclosureRequest)
+class DisclosureRequestAdmin(GuardedModelAdmin):
+    """Read-mostly: the lifecycle runs in the portal, where its rules are enforced."""
+
+    list_display = ("number", "title", "recipient_country", "status", "requested_by", "needed_by")
+    list_filter = ("status", "disclosure_form", "highest_classification")
+    search_fields = ("number", "title")
+    list_select_related = ("recipient_country", "requested_by")
+    readonly_fields = ("status", "requested_by", "decided_by", "decided_at", "decision_rationale")
+    inlines = [ReviewInline, ProvisoInline]
+    list_per_page = 50

@@ -1,0 +1,184 @@
+"""TSFD API serializers: requests, reviews, and the workflow actions' bodies."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from core.api import ModelCleanSerializer, RestrictedRelatedField
+from core.models import Country, TransitionLog
+from tsfd.models import DisclosureRequest, Proviso, Review, ReviewArea
+
+
+class ReviewAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewArea
+        fields = ["id", "code", "name", "description", "target_days", "active"]
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    request = serializers.PrimaryKeyRelatedField(read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    age_days = serializers.IntegerField(read_only=True)
+    target_days = serializers.IntegerField(source="area.target_days", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "request",
+            "area",
+            "reviewer",
+            "assigned_by",
+            "assigned_at",
+            "recommendation",
+            "comments",
+            "completed_at",
+            "age_days",
+            "target_days",
+            "is_overdue",
+        ]
+        read_only_fields = fields
+
+
+class ProvisoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Proviso
+        fields = ["number", "text"]
+        read_only_fields = fields
+
+
+class DisclosureRequestSerializer(ModelCleanSerializer):
+    """A request. Status, decision and clock move only through the workflow actions."""
+
+    program = RestrictedRelatedField(
+        queryset=DisclosureRequest._meta.get_field("program").related_model.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+    agreement = RestrictedRelatedField(
+        queryset=DisclosureRequest._meta.get_field("agreement").related_model.objects.all(),
+        allow_null=True,
+        required=False,
+    )
+    recipient_country = serializers.SlugRelatedField(
+        slug_field="iso3", queryset=Country.objects.exclude(iso3="USA")
+    )
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviews = ReviewSerializer(many=True, read_only=True)
+    provisos = ProvisoSerializer(many=True, read_only=True)
+    age_days = serializers.IntegerField(read_only=True)
+    clock_paused = serializers.BooleanField(source="is_paused", read_only=True)
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; a stale one gets 409 (or use If-Match)."
+    )
+
+    class Meta:
+        model = DisclosureRequest
+        fields = [
+            "id",
+            "number",
+            "title",
+            "program",
+            "agreement",
+            "recipient_country",
+            "recipient_organization",
+            "technology",
+            "disclosure_form",
+            "highest_classification",
+            "information_category",
+            "purpose",
+            "needed_by",
+            "status",
+            "requested_by",
+            "submitted_at",
+            "age_days",
+            "clock_paused",
+            "reviews",
+            "decided_by",
+            "decided_at",
+            "decision_rationale",
+            "decision_scope",
+            "provisos",
+            "reconsideration_of",
+            "classification",
+            "cui_category",
+            "dissemination",
+            "rel_to",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "number",
+            "status",
+            "submitted_at",
+            "decided_at",
+            "decision_rationale",
+            "decision_scope",
+            "reconsideration_of",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class DisclosureStepSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        help_text="submit, begin_intake, send_to_review, return, resubmit or withdraw."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read; refused if the case changed since."
+    )
+
+
+class DisclosureDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=["approve", "approve_with_provisos", "partially_approve", "deny"]
+    )
+    rationale = serializers.CharField()
+    provisos = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        default=list,
+        help_text="For approve_with_provisos: each proviso a separate item.",
+    )
+    scope = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For partially_approve: what is released and what is not.",
+    )
+    version = serializers.IntegerField(required=False)
+
+
+class ReviewAssignmentSerializer(serializers.Serializer):
+    area = serializers.SlugRelatedField(slug_field="code", queryset=ReviewArea.objects.all())
+    reviewer = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        allow_null=True,
+        required=False,
+    )
+    remove = serializers.BooleanField(
+        required=False, default=False, help_text="Take the area off the case (intake only)."
+    )
+
+
+class ReviewRecordSerializer(serializers.Serializer):
+    recommendation = serializers.ChoiceField(choices=Review.Recommendation.choices)
+    comments = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DisclosureRefusedSerializer(serializers.Serializer):
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DisclosureTimelineEntrySerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TransitionLog
+        fields = ["at", "name", "source", "target", "user", "comment"]

@@ -1,0 +1,111 @@
+"""The disclosure requests filter panel; the same filter set serves the list, exports and API."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+
+from core.markings import Classification
+from core.models import Country
+from core.permissions import restrict
+from tsfd.models import DisclosureRequest, InformationCategory, Review, ReviewArea
+
+YES_NO_ANY = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+
+
+class DisclosureRequestFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="search", label="Search")
+    status = filters.MultipleChoiceFilter(
+        choices=DisclosureRequest.Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    mine = filters.BooleanFilter(
+        method="requested_by_me", label="Requested by me", widget=YES_NO_ANY
+    )
+    assigned_to_me = filters.BooleanFilter(
+        method="reviewed_by_me", label="Assigned to me for review", widget=YES_NO_ANY
+    )
+    recipient_country = filters.ModelMultipleChoiceFilter(
+        queryset=Country.objects.all(),
+        to_field_name="iso3",
+        label="Recipient country",
+        help_text="Ctrl-click (⌘-click) to choose several.",
+    )
+    program = filters.ModelChoiceFilter(queryset=None, label="Program")
+    agreement = filters.ModelChoiceFilter(queryset=None, label="Agreement")
+    review_area = filters.ModelChoiceFilter(
+        queryset=ReviewArea.objects.all(), method="with_area", label="Review area"
+    )
+    disclosure_form = filters.MultipleChoiceFilter(
+        choices=DisclosureRequest.Form.choices,
+        label="Form of disclosure",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    highest_classification = filters.MultipleChoiceFilter(
+        choices=Classification.choices[:2],
+        label="Highest classification",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    information_category = filters.ModelChoiceFilter(
+        queryset=InformationCategory.objects.all(), label="Information category"
+    )
+    needed_before = filters.DateFilter(
+        field_name="needed_by", lookup_expr="lte", label="Needed on or before"
+    )
+    submitted_after = filters.DateFilter(
+        field_name="submitted_at", lookup_expr="date__gte", label="Submitted on or after"
+    )
+
+    class Meta:
+        model = DisclosureRequest
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from agreements.models import Agreement
+        from programs.models import Program
+
+        # Only what the user may see is offered (DESIGN §3: no titles leak via dropdowns).
+        user = getattr(self.request, "user", None)
+        self.filters["program"].queryset = restrict(Program.objects.all(), user, "view")
+        self.filters["agreement"].queryset = restrict(Agreement.objects.all(), user, "view")
+
+    def search(self, queryset, name, value: str):
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(title__icontains=value)
+            | Q(technology__icontains=value)
+            | Q(recipient_country__name__icontains=value)
+        )
+
+    def requested_by_me(self, queryset, name, value: str):
+        if value is None:
+            return queryset
+        mine = Q(requested_by=self.request.user)
+        return queryset.filter(mine) if value else queryset.exclude(mine)
+
+    def reviewed_by_me(self, queryset, name, value: str):
+        if value is None:
+            return queryset
+        assigned = Q(pk__in=Review.objects.filter(reviewer=self.request.user).values("request_id"))
+        return queryset.filter(assigned) if value else queryset.exclude(assigned)
+
+    def with_area(self, queryset, name, value: str):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=Review.objects.filter(area=value).values("request_id"))
+
+
+class ReviewFilterSet(filters.FilterSet):
+    """Filters of the reviews API."""
+
+    open = filters.BooleanFilter(field_name="completed_at", lookup_expr="isnull", label="Open")
+    mine = filters.BooleanFilter(method="assigned_to_me", label="Assigned to me")
+
+    class Meta:
+        model = Review
+        fields = ["request", "area", "recommendation"]
+
+    def assigned_to_me(self, queryset, name, value: str):
+        if value is None:
+            return queryset
+        me = Q(reviewer=self.request.user)
+        return queryset.filter(me) if value else queryset.exclude(me)

@@ -1,0 +1,39 @@
+"""Disclosure requests shown on other records' pages: programs, agreements, a user's profile."""
+
+from django.contrib.auth import get_user_model
+
+from agreements.models import Agreement
+from core import panels
+from core.permissions import restrict
+from programs.models import Program
+from tsfd.models import DisclosureRequest, Review
+from tsfd.views import panel_requests
+
+
+def program_requests(program, user):
+    """The program's disclosure requests, among those the user may see."""
+    return {"requests": panel_requests(DisclosureRequest.objects.filter(program=program), user)}
+
+
+def agreement_requests(agreement, user):
+    return {"requests": panel_requests(DisclosureRequest.objects.filter(agreement=agreement), user)}
+
+
+def my_tsfd(person, user):
+    """The person's open requests and open reviews, as the viewer may see them."""
+    open_states = DisclosureRequest.OPEN | {DisclosureRequest.Status.DRAFT}
+    requests = panel_requests(
+        DisclosureRequest.objects.filter(requested_by=person, status__in=open_states), user
+    )
+    reviews = (
+        restrict(Review.objects.all(), user, "view")
+        .filter(reviewer=person, completed_at__isnull=True)
+        .exclude(request__status__in=DisclosureRequest.CLOSED)
+        .select_related("area", "request")
+    )
+    return {"requests": requests, "reviews": reviews, "profile": True}
+
+
+panels.register(Program, "TSFD", "tsfd/_requests_panel.html", program_requests, order=60)
+panels.register(Agreement, "TSFD", "tsfd/_requests_panel.html", agreement_requests, order=60)
+panels.register(get_user_model(), "TSFD", "tsfd/_requests_panel.html", my_tsfd, order=60)

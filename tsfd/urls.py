@@ -1,0 +1,28 @@
+from django.urls import path
+
+from core.urls_helpers import object_urls
+from tsfd import views
+
+app_name = "tsfd"
+
+urlpatterns = [
+    *object_urls(
+        {
+            "list": views.RequestListView,
+            "add": views.RequestEditView,
+            "detail": views.RequestDetailView,
+            "edit": views.RequestEditView,
+            "delete": views.RequestDeleteView,
+            "history": views.RequestHistoryView,
+            "document_add": views.RequestDocumentAddView,
+        }
+    ),
+    path("queue/", views.QueueView.as_view(), name="queue"),
+    path("<int:pk>/intake/", views.IntakeView.as_view(), name="intake"),
+    path("<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
+    path("<int:pk>/reconsider/", views.ReconsiderView.as_view(), name="reconsider"),
+    # The step's name and the review's area travel in the query string or form, so every
+    # route of the app is keyed by the request alone (and follows its visibility).
+    path("<int:pk>/step/", views.StepView.as_view(), name="step"),
+    path("<int:pk>/review/", views.ReviewView.as_view(), name="review"),
+]

@@ -1,0 +1,526 @@
+"""TSFD pages: the generic views for the request, plus the workflow pages and the queue."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views import View
+
+from core import generic_views as generic
+from core import permissions
+from core.audit import ConcurrentEditError
+from core.workflow import TransitionRefused
+from tsfd import queue, workflow
+from tsfd.filters import DisclosureRequestFilterSet
+from tsfd.forms import DecisionForm, DisclosureRequestForm, IntakeForm, ReviewForm, StepForm
+from tsfd.models import DisclosureRequest, Review, ReviewArea
+from tsfd.tables import DisclosureRequestTable
+
+S = DisclosureRequest.Status
+
+DETAIL_QUERYSET = DisclosureRequest.objects.select_related(
+    "program",
+    "agreement",
+    "recipient_country",
+    "recipient_organization",
+    "information_category",
+    "requested_by",
+    "decided_by",
+    "intake_by",
+    "reconsideration_of",
+)
+
+
+def with_link_visibility(queryset, user):
+    """Annotate whether the user may open each request's program and agreement."""
+    from agreements.models import Agreement
+    from programs.models import Program
+
+    programs = permissions.restrict(Program.objects.all(), user, "view").values("pk")
+    agreements = permissions.restrict(Agreement.objects.all(), user, "view").values("pk")
+    return queryset.annotate(
+        program_visible=ExpressionWrapper(Q(program__in=programs), output_field=BooleanField()),
+        agreement_visible=ExpressionWrapper(
+            Q(agreement__in=agreements), output_field=BooleanField()
+        ),
+    )
+
+
+def labelled(entries):
+    """Timeline rows with the words for their step and the status it led to."""
+    statuses = dict(S.choices)
+    rows = list(entries)
+    for entry in rows:
+        step = workflow.transition(entry.name)
+        entry.status_label = statuses.get(entry.target, entry.target)
+        entry.step_label = step.label if step else entry.name
+    return rows
+
+
+def refuse(request, reasons):
+    for reason in reasons:
+        messages.error(request, reason)
+
+
+class RequestListView(generic.ObjectListView):
+    queryset = DisclosureRequest.objects.select_related(
+        "program", "agreement", "recipient_country", "recipient_organization", "requested_by"
+    )
+    filterset_class = DisclosureRequestFilterSet
+    table_class = DisclosureRequestTable
+    template_name = "tsfd/request_list.html"
+    title = "Disclosure requests"
+    bulk_edit = False
+
+    def get(self, request):
+        self.queryset = with_link_visibility(type(self).queryset, request.user)
+        return super().get(request)
+
+    def extra_context(self, request):
+        # The generic header would offer a CSV import; requests are raised one by one, so
+        # the add button lives in the TSFD toolbar instead.
+        open_reviews = Review.objects.filter(
+            reviewer=request.user,
+            completed_at__isnull=True,
+            request__status__in=[S.IN_REVIEW, S.RETURNED],
+        )
+        return {
+            "can_add": False,
+            "can_add_request": permissions.can_add(request.user, DisclosureRequest),
+            "queue_count": open_reviews.count(),
+            "show_queue": workflow.may_review(request.user)
+            or request.user.has_perm("tsfd.decide_disclosurerequest"),
+        }
+
+
+class RequestDetailView(generic.ObjectDetailView):
+    queryset = DETAIL_QUERYSET
+    template_name = "tsfd/request_detail.html"
+
+    def extra_context(self, request, obj):
+        user = request.user
+        reviews = list(obj.reviews.select_related("area", "reviewer", "assigned_by"))
+        visible_links = {
+            "program": obj.program is not None and permissions.can(user, "view", obj.program),
+            "agreement": obj.agreement is not None and permissions.can(user, "view", obj.agreement),
+        }
+        reconsiderations = permissions.restrict(obj.reconsiderations.all(), user, "view")
+        earlier = obj.reconsideration_of
+        steps = workflow.buttons(obj, user)
+        timeline = labelled(workflow.timeline(obj))
+        returns = [e for e in timeline if e.name == "return"]
+        return {
+            "page_marking": obj.marking,
+            "can_change": obj.is_editable and permissions.can(user, "change", obj),
+            "can_delete": obj.status == S.DRAFT and permissions.can(user, "delete", obj),
+            "can_add_documents": not obj.is_closed and permissions.can(user, "change", obj),
+            "reviews": reviews,
+            "my_open_review": next(
+                (r for r in reviews if r.reviewer_id == user.pk and not r.is_complete), None
+            ),
+            "provisos": list(obj.provisos.all()),
+            "steps": [t for t in steps if not t.extra.get("decision")],
+            "can_decide": any(t.extra.get("decision") for t in steps),
+            "can_intake": obj.status in (S.INTAKE, S.IN_REVIEW) and workflow.may_decide(obj, user),
+            "timeline": timeline,
+            "return_note": returns[-1] if returns and obj.status == S.RETURNED else None,
+            "program_visible": visible_links["program"],
+            "agreement_visible": visible_links["agreement"],
+            "earlier": earlier if earlier and permissions.can(user, "view", earlier) else None,
+            "reconsiderations": reconsiderations,
+            "can_reconsider": obj.is_decided and permissions.can_add(user, DisclosureRequest),
+            "requested_by_me": obj.requested_by_id == user.pk,
+        }
+
+
+class RequestEditView(generic.ObjectEditView):
+    """Add or edit a request. Content is frozen once submitted, except while returned."""
+
+    queryset = DisclosureRequest.objects.all()
+    form_class = DisclosureRequestForm
+    template_name = "tsfd/request_form.html"
+
+    def get_object(self, request, pk):
+        obj = super().get_object(request, pk)
+        if obj is not None and not obj.is_editable:
+            raise NotEditable(obj)
+        return obj
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotEditable as exc:
+            messages.error(request, str(exc))
+            return redirect(exc.obj.get_absolute_url())
+
+    def after_create(self, request, obj):
+        """No team: the requester is `requested_by`; visibility follows the case's rules."""
+
+
+class NotEditable(Exception):
+    """The case is not open to this change; the message says why."""
+
+    def __init__(self, obj, text=None):
+        self.obj = obj
+        if text is None and obj.is_decided:
+            text = (
+                f"{obj.number} is decided ({obj.get_status_display().lower()}): a decision is "
+                "final and the case is never edited. Ask for a reconsideration instead."
+            )
+        elif text is None and obj.is_closed:
+            text = f"{obj.number} is withdrawn: it is kept as it was."
+        elif text is None:
+            text = (
+                f"{obj.number} is {obj.get_status_display().lower()}: its content is frozen "
+                "while it is reviewed. It can change only if it is returned to you."
+            )
+        super().__init__(text)
+
+
+class ReconsiderView(RequestEditView):
+    """A reconsideration is a new request linked to the decided one, prefilled from it."""
+
+    def original(self, request, pk):
+        original = permissions.get_object_or_404(DETAIL_QUERYSET, request.user, "view", pk=pk)
+        if not original.is_decided:
+            raise NotEditable(original, "Only a decided case can be reconsidered.")
+        if not permissions.can_add(request.user, DisclosureRequest):
+            raise PermissionDenied("You may not add a disclosure request.")
+        return original
+
+    def prefilled(self, original):
+        copy = DisclosureRequest(reconsideration_of=original)
+        for name in DisclosureRequestForm.Meta.fields:
+            setattr(copy, name, getattr(original, name))
+        copy.title = f"Reconsideration: {original.title}"[:200]
+        copy.needed_by = None
+        return copy
+
+    def get(self, request, pk):
+        original = self.original(request, pk)
+        form = self.form_class(instance=self.prefilled(original), user=request.user)
+        return self.render(request, form, None, original)
+
+    def post(self, request, pk):
+        original = self.original(request, pk)
+        form = self.form_class(request.POST, instance=self.prefilled(original), user=request.user)
+        if not form.is_valid():
+            return self.render(request, form, None, original)
+        with transaction.atomic():
+            saved = form.save()
+        messages.success(request, f"Reconsideration {saved.number} created as a draft.")
+        return redirect(saved.get_absolute_url())
+
+    def render(self, request, form, obj, original=None):
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "object": obj,
+                "original": original,
+                "model_name": "reconsideration request",
+                "cancel_url": original.get_absolute_url(),
+            },
+        )
+
+
+class RequestDeleteView(generic.ObjectDeleteView):
+    """Only a draft can be deleted; a submitted case is withdrawn instead."""
+
+    queryset = DisclosureRequest.objects.all()
+
+    def dispatch(self, request, pk):
+        obj = permissions.get_object_or_404(self.queryset, request.user, "delete", pk=pk)
+        if obj.status != S.DRAFT:
+            messages.error(request, "Only a draft can be deleted; withdraw a submitted request.")
+            return redirect(obj.get_absolute_url())
+        return super().dispatch(request, pk)
+
+
+class RequestHistoryView(generic.ObjectHistoryView):
+    queryset = DisclosureRequest.objects.all()
+
+
+class RequestDocumentAddView(generic.DocumentAddView):
+    """Documents may be added until the case is closed."""
+
+    queryset = DisclosureRequest.objects.all()
+
+    def get_record(self, request, pk):
+        record = super().get_record(request, pk)
+        if record.is_closed:
+            raise PermissionDenied("The case is closed: its file is kept as it was decided.")
+        return record
+
+
+class StepView(View):
+    """One workflow step (submit, begin intake, return, resubmit, withdraw...): confirm, then do.
+
+    The step is named by `?name=` (GET, the confirmation page) or the `name` field (POST).
+    """
+
+    template_name = "tsfd/step.html"
+
+    def setup_step(self, request, pk, name):
+        obj = permissions.get_object_or_404(DETAIL_QUERYSET, request.user, "view", pk=pk)
+        transition = workflow.transition(name or "")
+        if transition is None or transition.extra.get("automatic"):
+            raise Http404("No such step.")
+        return obj, transition
+
+    def get(self, request, pk):
+        obj, transition = self.setup_step(request, pk, request.GET.get("name"))
+        if transition.extra.get("decision"):
+            return redirect("tsfd:decide", pk=obj.pk)
+        form = StepForm(
+            initial={"version": obj.version, "name": transition.name}, transition=transition
+        )
+        return self.render(request, obj, transition, form)
+
+    def render(self, request, obj, transition, form, status=200):
+        return render(
+            request,
+            self.template_name,
+            {"object": obj, "transition": transition, "form": form, "page_marking": obj.marking},
+            status=status,
+        )
+
+    def post(self, request, pk):
+        obj, transition = self.setup_step(request, pk, request.POST.get("name"))
+        if transition.extra.get("decision"):
+            return redirect("tsfd:decide", pk=obj.pk)
+        form = StepForm(request.POST, transition=transition)
+        if not form.is_valid():
+            return self.render(request, obj, transition, form, status=400)
+        try:
+            workflow.step(
+                obj,
+                request.user,
+                transition.name,
+                comment=form.cleaned_data["comment"],
+                version=form.cleaned_data.get("version"),
+            )
+        except TransitionRefused as exc:
+            refuse(request, exc.reasons)
+            return redirect(obj.get_absolute_url())
+        except ConcurrentEditError as exc:
+            refuse(request, [str(exc)])
+            return redirect(obj.get_absolute_url())
+        messages.success(request, f"{obj.number}: {obj.get_status_display()}.")
+        return redirect(obj.get_absolute_url())
+
+
+class DecideView(View):
+    """The approver's decision, with rationale and provisos. Final once recorded."""
+
+    template_name = "tsfd/decide.html"
+
+    def get_case(self, request, pk):
+        obj = permissions.get_object_or_404(DETAIL_QUERYSET, request.user, "view", pk=pk)
+        if not workflow.may_decide(obj, request.user):
+            if obj.requested_by_id == request.user.pk:
+                raise PermissionDenied("You requested this case: someone else must decide it.")
+            raise PermissionDenied("Only a TSFD approver may decide a case.")
+        return obj
+
+    def render(self, request, obj, form, status=200):
+        reviews = obj.reviews.select_related("area", "reviewer")
+        return render(
+            request,
+            self.template_name,
+            {"object": obj, "form": form, "reviews": reviews, "page_marking": obj.marking},
+            status=status,
+        )
+
+    def get(self, request, pk):
+        obj = self.get_case(request, pk)
+        if obj.status != S.DECISION_PENDING:
+            refuse(request, [f"{obj.number} is not awaiting a decision."])
+            return redirect(obj.get_absolute_url())
+        return self.render(request, obj, DecisionForm(initial={"version": obj.version}))
+
+    def post(self, request, pk):
+        obj = self.get_case(request, pk)
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            return self.render(request, obj, form, status=400)
+        data = form.cleaned_data
+        try:
+            workflow.decide(
+                obj,
+                request.user,
+                data["decision"],
+                data["rationale"],
+                provisos=form.proviso_lines(),
+                scope=data.get("scope", ""),
+                version=data.get("version"),
+            )
+        except (TransitionRefused, ConcurrentEditError) as exc:
+            refuse(request, getattr(exc, "reasons", [str(exc)]))
+            return redirect(obj.get_absolute_url())
+        messages.success(
+            request, f"{obj.number}: {obj.get_status_display()}. The decision is final."
+        )
+        return redirect(obj.get_absolute_url())
+
+
+class IntakeView(View):
+    """Intake: choose the review areas and a reviewer for each (also to reassign in review)."""
+
+    template_name = "tsfd/intake.html"
+
+    def get_case(self, request, pk):
+        obj = permissions.get_object_or_404(DETAIL_QUERYSET, request.user, "view", pk=pk)
+        if not workflow.may_decide(obj, request.user):
+            raise PermissionDenied("Only a TSFD approver who did not request the case runs intake.")
+        if obj.status not in (S.INTAKE, S.IN_REVIEW):
+            raise NotEditable(obj) if obj.is_closed else Http404("Not in intake.")
+        return obj
+
+    def form(self, obj, data=None):
+        used = obj.reviews.values("area_id")
+        areas = ReviewArea.objects.filter(Q(active=True) | Q(pk__in=used))
+        return IntakeForm(
+            data,
+            request_obj=obj,
+            areas=areas,
+            candidates=workflow.reviewer_candidates(obj),
+        )
+
+    def render(self, request, obj, form, status=200):
+        return render(
+            request,
+            self.template_name,
+            {"object": obj, "form": form, "page_marking": obj.marking},
+            status=status,
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotEditable as exc:
+            messages.error(request, str(exc))
+            return redirect(exc.obj.get_absolute_url())
+
+    def get(self, request, pk):
+        obj = self.get_case(request, pk)
+        return self.render(request, obj, self.form(obj))
+
+    def post(self, request, pk):
+        obj = self.get_case(request, pk)
+        form = self.form(obj, request.POST)
+        if not form.is_valid():
+            return self.render(request, obj, form, status=400)
+        try:
+            with transaction.atomic():
+                for area, wanted, reviewer in form.choices():
+                    present = obj.reviews.filter(area=area).first()
+                    if wanted:
+                        if present is None or present.reviewer_id != getattr(reviewer, "pk", None):
+                            workflow.assign(obj, request.user, area, reviewer)
+                    elif present is not None:
+                        workflow.unassign(obj, request.user, area)
+        except TransitionRefused as exc:
+            for reason in exc.reasons:
+                form.add_error(None, reason)
+            return self.render(request, obj, form, status=400)
+        messages.success(request, f"Review areas of {obj.number} saved.")
+        return redirect(obj.get_absolute_url() + "#reviews")
+
+
+class ReviewView(View):
+    """One review of a case (`?area=CODE`; by default the user's own open one).
+
+    Everyone who may see the case may read its reviews; only the assigned reviewer
+    records one, and only while the case is in review.
+    """
+
+    template_name = "tsfd/review.html"
+
+    def get_review(self, request, pk):
+        case = permissions.get_object_or_404(DETAIL_QUERYSET, request.user, "view", pk=pk)
+        reviews = case.reviews.select_related("area", "reviewer", "assigned_by")
+        area = request.GET.get("area")
+        if area:
+            review = reviews.filter(area__code=area).first()
+        else:
+            review = reviews.filter(reviewer=request.user, completed_at__isnull=True).first()
+            review = review or reviews.filter(reviewer=request.user).first()
+        if review is None:
+            raise Http404("No such review of this case.")
+        review.request = case
+        return review
+
+    def render(self, request, review, form, status=200):
+        case = review.request
+        can_record = (
+            review.reviewer_id == request.user.pk
+            and not review.is_complete
+            and case.status == S.IN_REVIEW
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "review": review,
+                "object": case,
+                "form": form if can_record else None,
+                "can_return": case.status in workflow.transition("return").sources
+                and workflow.may_return(case, request.user),
+                "page_marking": case.marking,
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        review = self.get_review(request, pk)
+        return self.render(request, review, ReviewForm(instance=review))
+
+    def post(self, request, pk):
+        review = self.get_review(request, pk)
+        form = ReviewForm(request.POST, instance=Review.objects.get(pk=review.pk))
+        if not form.is_valid():
+            return self.render(request, review, form, status=400)
+        try:
+            workflow.record_review(
+                review,
+                request.user,
+                form.cleaned_data["recommendation"],
+                form.cleaned_data["comments"],
+            )
+        except TransitionRefused as exc:
+            refuse(request, exc.reasons)
+            return redirect(review.get_absolute_url())
+        messages.success(
+            request, f"Your {review.area} review of {review.request.number} is recorded."
+        )
+        return redirect(review.request.get_absolute_url())
+
+
+class QueueView(View):
+    """A reviewer's open reviews, and an approver's cases, most urgent first."""
+
+    def get(self, request):
+        reviews = queue.review_queue(request.user)
+        return render(
+            request,
+            "tsfd/queue.html",
+            {
+                "reviews": reviews,
+                "show_reviews": bool(reviews) or workflow.may_review(request.user),
+                "approver": queue.approver_queues(request.user),
+            },
+        )
+
+
+def panel_requests(queryset, user):
+    """A related panel's requests, through the permission layer."""
+    return (
+        permissions.restrict(queryset, user, "view")
+        .select_related("recipient_country", "requested_by")
+        .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("area")))
+        .order_by("-created_at")
+    )
