@@ -26,7 +26,7 @@ from core import follows, panels, permissions, teams
 from core.audit import ConcurrentEditError
 from core.auth import record_event
 from core.exports import export_table
-from core.forms import DocumentForm, SavedViewForm, TeamMemberForm
+from core.forms import DocumentForm, SavedViewForm, TeamMemberForm, style_form
 from core.models import AuditEntry, Document, SavedView, SecurityEvent, TablePreference
 from core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES
 
@@ -107,6 +107,7 @@ class ObjectListView(View):
             columns = pref.columns if pref else None
         visible = permissions.restrict(self.queryset, request.user, "view")
         filterset = self.filterset_class(params, queryset=visible, request=request)
+        style_form(filterset.form)
         rows = filterset.qs if filterset.is_valid() else visible.none()
         table = self.table_class(rows, columns=columns, request=request)
         export = params.get("export")

@@ -102,6 +102,9 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Dropdowns iterate querysets; server-side cursors would cost three round trips each
+# (and do not survive a transaction-pooling proxy such as pgbouncer).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
