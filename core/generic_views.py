@@ -658,6 +658,9 @@ class SavedViewCreate(View):
 
 
 class SavedViewDelete(View):
+    guarded_model = SavedView
+    guarded_owner = "owner"
+
     def post(self, request, pk):
         saved = SavedView.objects.filter(pk=pk, owner=request.user).first()
         if saved is None:

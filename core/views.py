@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.forms import PortalAuthenticationForm
+from core.models import Document, Notification
+from core.permissions import guards
 from core.health import broker_state, database_state
 from core.roles import ROLE_DESCRIPTIONS, role_names
 
@@ -136,24 +138,25 @@ def healthz(request):
 
 def _document_for(request, pk, action):
     """A document, if the user may `action` its record; 404 when they may not see it."""
+    from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
     from core import permissions
     from core.models import Document
 
-    doc = Document.objects.select_related("content_type").filter(pk=pk).first()
+    doc = (
+        permissions.restrict(Document.objects.select_related("content_type"), request.user, "view")
+        .filter(pk=pk)
+        .first()
+    )
     if doc is None:
         raise Http404("No such document.")
-    record = doc.record
-    if not permissions.can(request.user, "view", record):
-        raise Http404("No such document.")
-    if action != "view" and not permissions.can(request.user, action, record):
-        from django.core.exceptions import PermissionDenied
-
+    if action != "view" and not permissions.can(request.user, action, doc):
         raise PermissionDenied("You may not change this record's documents.")
-    return doc, record
+    return doc, doc.record
 
 
+@guards(Document)
 def document_download(request, pk):
     """Stream a document to a user who may see its record; every download is audited."""
     from django.http import FileResponse
@@ -173,6 +176,7 @@ def document_download(request, pk):
     return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name)
 
 
+@guards(Document)
 @require_http_methods(["POST"])
 def document_delete(request, pk):
     from django.contrib import messages
@@ -245,6 +249,7 @@ def notification_list(request):
     )
 
 
+@guards(Notification, owner="user")
 @require_http_methods(["POST"])
 def notification_read(request, pk):
     from django.http import Http404
