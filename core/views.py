@@ -13,9 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.forms import PortalAuthenticationForm
+from core.health import broker_state, database_state
 from core.models import Document, Notification
 from core.permissions import guards
-from core.health import broker_state, database_state
 from core.roles import ROLE_DESCRIPTIONS, role_names
 
 CONSENT_KEY = "consent_accepted_at"

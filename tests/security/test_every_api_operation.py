@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from django.urls import resolve
 
 from core.permissions import restrict
