@@ -322,3 +322,35 @@ def follow_toggle(request):
         request, f"You {'now follow' if now_following else 'no longer follow'} “{record}”."
     )
     return redirect(record.get_absolute_url())
+
+
+def server_error(request):
+    """The 500 handler. A database or broker outage gets a 503 maintenance page instead.
+
+    Rendered without the request context: the context processors would query the very
+    database that is down.
+    """
+    import sys
+
+    from django.db import DatabaseError
+    from django.http import HttpResponse, HttpResponseServerError
+    from django.template.loader import render_to_string
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DatabaseError) and _is_outage(exc):
+        html = render_to_string(
+            "503.html",
+            {
+                "marking": settings.PORTAL_MARKING,
+                "message": "Its database cannot be reached right now.",
+            },
+        )
+        return HttpResponse(html, status=503, headers={"Retry-After": "60"})
+    html = render_to_string("500.html", {"marking": settings.PORTAL_MARKING})
+    return HttpResponseServerError(html)
+
+
+def _is_outage(exc):
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
