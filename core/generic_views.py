@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.views import View
 from django_tables2 import RequestConfig
 
-from core import follows, panels, permissions, teams
+from core import follows, markings, panels, permissions, teams
 from core.audit import ConcurrentEditError
 from core.auth import record_event
 from core.exports import export_table
@@ -40,7 +40,9 @@ def _verbose(model):
 
 
 def history_url(obj):
-    return reverse(f"{obj._meta.app_label}:history", args=[obj.pk])
+    """The History page that shows obj's changes: its root record's (a forum for a meeting)."""
+    root = obj.audit_root() if hasattr(obj, "audit_root") else obj
+    return reverse(f"{root._meta.app_label}:history", args=[root.pk])
 
 
 def concurrent_edit_message(obj, exc):
@@ -168,6 +170,7 @@ class ObjectDetailView(View):
 
     def get(self, request, pk):
         obj = permissions.get_object_or_404(self.queryset, request.user, "view", pk=pk)
+        related = panels.panels_for(obj, request)
         context = {
             "object": obj,
             "can_change": permissions.can(request.user, "change", obj),
@@ -175,11 +178,14 @@ class ObjectDetailView(View):
             "can_manage": permissions.can(request.user, "manage", obj),
             "team": teams.members(obj),
             "documents": documents_of(obj),
-            "related_panels": panels.panels_for(obj, request),
+            "related_panels": related,
             "following": follows.is_following(request.user, obj),
             "content_type_id": ContentType.objects.get_for_model(type(obj)).pk,
         }
         context.update(self.extra_context(request, obj))
+        # The banner shows the most restrictive marking of everything on the page.
+        shown = [obj, *context["documents"], *panels.marking_records(related)]
+        context["page_marking"] = markings.combined(r for r in shown if hasattr(r, "rel_to"))
         return render(request, self.template_name, context)
 
     def extra_context(self, request, obj):
@@ -347,13 +353,17 @@ class ChildFormsetView(View):
 
     def get(self, request, pk):
         parent = self.get_parent(request, pk)
-        formset = self.formset_class(instance=parent, form_kwargs={"parent": parent})
+        formset = self.formset_class(
+            instance=parent, form_kwargs={"parent": parent, "user": request.user}
+        )
         return self.render(request, parent, formset, getattr(parent, "version", None))
 
     def post(self, request, pk):
         parent = self.get_parent(request, pk)
         version = request.POST.get("parent_version")
-        formset = self.formset_class(request.POST, instance=parent, form_kwargs={"parent": parent})
+        formset = self.formset_class(
+            request.POST, instance=parent, form_kwargs={"parent": parent, "user": request.user}
+        )
         if formset.is_valid():
             try:
                 with transaction.atomic():

@@ -202,6 +202,12 @@ def country(request, iso3):
         .select_related("program", "organization")
         .order_by("program__code")
     )
+    from core import markings
+    from core.panels import marking_records, panels_for
+
+    related = panels_for(place, request)
+    participations = list(participations)
+    shown = [p.program for p in participations] + marking_records(related)
     return render(
         request,
         "core/country.html",
@@ -209,6 +215,8 @@ def country(request, iso3):
             "country": place,
             "organizations": place.organizations.prefetch_related("contacts"),
             "participations": participations,
+            "related_panels": related,
+            "page_marking": markings.combined(shown),
         },
     )
 

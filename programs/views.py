@@ -79,7 +79,6 @@ class ProgramDetailView(generic.ObjectDetailView):
             "funding_total": sum(year_totals, Decimal(0)),
             "currencies": sorted({f.currency for f in funding}),
             "milestones": list(program.milestones.all()),
-            "page_marking": program.marking,
         }
 
 
