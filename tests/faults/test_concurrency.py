@@ -38,7 +38,6 @@ def test_two_people_saving_the_same_program_at_once(users):
     from django.test import Client
 
     from core import teams
-    from programs.models import Program
     from tests.programs.factories import ProgramFactory
 
     program = ProgramFactory(name="Shared")
