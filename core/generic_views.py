@@ -149,6 +149,7 @@ class ObjectListView(View):
             "page_sizes": PAGE_SIZES,
             "per_page": per_page,
             "can_add": permissions.can_add(request.user, self.model),
+            "import_url": _optional_url(f"{self.model._meta.app_label}:import"),
             "can_bulk_edit": bool(table.editable_ids),
             "list_url": request.path,
             "list_key": self.list_key,
@@ -190,6 +191,15 @@ class ObjectDetailView(View):
 
     def extra_context(self, request, obj):
         return {}
+
+
+def _optional_url(name):
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 def documents_of(obj):
@@ -438,7 +448,10 @@ class DocumentAddView(View):
     template_name = "core/document_add.html"
 
     def get_record(self, request, pk):
-        return permissions.get_object_or_404(self.queryset, request.user, "change", pk=pk)
+        record = permissions.get_object_or_404(self.queryset, request.user, "change", pk=pk)
+        if getattr(record, "documents_locked", False):
+            raise PermissionDenied("This record is closed: no more documents can be added.")
+        return record
 
     def get(self, request, pk):
         record = self.get_record(request, pk)

@@ -153,6 +153,8 @@ def _document_for(request, pk, action):
         raise Http404("No such document.")
     if action != "view" and not permissions.can(request.user, action, doc):
         raise PermissionDenied("You may not change this record's documents.")
+    if action != "view" and getattr(doc.record, "documents_locked", False):
+        raise PermissionDenied("This record is closed: its documents can no longer change.")
     return doc, doc.record
 
 
@@ -362,3 +364,13 @@ def _is_outage(exc):
     from django.db import InterfaceError, OperationalError
 
     return isinstance(exc, OperationalError | InterfaceError)
+
+
+def not_found(request, exception=None):
+    """404: JSON under /api/, the portal's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -225,6 +225,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_error_responses",
+    ],
+    # One name for the marking enum every model shares; distinct names for the "kind"s.
+    "ENUM_NAME_OVERRIDES": {"ClassificationEnum": "core.markings.Classification"},
 }
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"

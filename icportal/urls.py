@@ -25,3 +25,4 @@ urlpatterns = [
 ]
 
 handler500 = "core.views.server_error"
+handler404 = "core.views.not_found"
