@@ -42,7 +42,12 @@ class RestrictedPermission(permissions.BasePermission):
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True  # visibility was already applied by get_queryset (else 404)
-        action_name = "delete" if request.method == "DELETE" else "change"
+        # A viewset action may need less than "change" (a workflow step checks its own
+        # rules): `object_permission_by_action = {"transition": "view"}`.
+        by_action = getattr(view, "object_permission_by_action", {})
+        action_name = by_action.get(getattr(view, "action", None)) or (
+            "delete" if request.method == "DELETE" else "change"
+        )
         return perms.can(request.user, action_name, obj)
 
 
