@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test assets migrate demo worker beat lint format clean
+.PHONY: run test install install-test assets migrate demo worker beat lint format clean bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ run: demo
 
 test: install-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Office-scale benchmark on a separate PostgreSQL database (see README, "Benchmark").
+bench: install-test
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk missing: load test skipped")
+	$(PY) -m tests.bench.run
 
 worker: install
 	$(VENV)/bin/celery -A icportal worker -Q celery,packets --loglevel=info

@@ -42,7 +42,12 @@ class RestrictedPermission(permissions.BasePermission):
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True  # visibility was already applied by get_queryset (else 404)
-        action_name = "delete" if request.method == "DELETE" else "change"
+        # A viewset action may need less than "change" (a workflow step checks its own
+        # rules): `object_permission_by_action = {"transition": "view"}`.
+        by_action = getattr(view, "object_permission_by_action", {})
+        action_name = by_action.get(getattr(view, "action", None)) or (
+            "delete" if request.method == "DELETE" else "change"
+        )
         return perms.can(request.user, action_name, obj)
 
 
@@ -194,3 +199,41 @@ class ModelCleanSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(serializers.as_serializer_error(exc)) from None
         attrs.pop("version", None)
         return attrs
+
+
+ERROR_BODY = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": "Field errors ({field: [messages]}) or {detail: message}.",
+}
+
+
+def _error(description):
+    return {"description": description, "content": {"application/json": {"schema": ERROR_BODY}}}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing: every operation documents the errors it can give.
+
+    400 for bad input (bodies and filters), 401/403 for sign-in and permission, 404 for
+    records the caller may not see, 409/412 for stale versions and refused changes.
+    """
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            extra = {"401": "Not signed in.", "403": "Not allowed."}
+            if "{" in path:
+                extra["404"] = "No such record, or one you may not see."
+            elif method == "get":
+                extra["404"] = "No such page of results."
+            if method in ("post", "put", "patch") or operation.get("parameters"):
+                extra["400"] = "Invalid input; the body names the fields."
+            if method in ("put", "patch", "delete", "post") and "{" in path:
+                extra["409"] = "Stale version or refused change; nothing was saved."
+            if method in ("put", "patch"):
+                extra["412"] = "If-Match does not match the current version."
+            for code, text in extra.items():
+                responses.setdefault(code, _error(text))
+    return result

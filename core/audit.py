@@ -53,6 +53,8 @@ class AuditContextMiddleware:
 def _plain(value):
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, uuid.UUID):
@@ -103,7 +105,8 @@ class AuditedModel(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._audit_snapshot = instance._audit_values()
+        # Raw values as loaded; compared (and made JSON-friendly) only when saved.
+        instance._audit_snapshot = dict(zip(field_names, values, strict=True))
         return instance
 
     def _audit_fields(self):
@@ -129,7 +132,7 @@ class AuditedModel(models.Model):
     def _audit_changes(self, old, new):
         changes = {}
         for field in self._audit_fields():
-            before, after = old.get(field.attname), new.get(field.attname)
+            before, after = _plain(old.get(field.attname)), new.get(field.attname)
             if before != after:
                 changes[field.name] = [self._display(field, before), self._display(field, after)]
         return changes

@@ -39,20 +39,32 @@ WIDGET_CLASSES = {
 }
 
 
+def style_form(form):
+    """USWDS classes on every widget, HTML date pickers, fast <select> rendering."""
+    from core.widgets import FAST
+
+    for field in form.fields.values():
+        widget = field.widget
+        fast = FAST.get(type(widget))
+        if fast is not None:
+            widget.__class__ = fast  # same widget, rendered without per-option templates
+        css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "usa-input")
+        if isinstance(widget, forms.DateInput):
+            widget.input_type = "date"
+        if css not in widget.attrs.get("class", ""):
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        if isinstance(widget, forms.Textarea):
+            widget.attrs.setdefault("rows", 3)
+    return form
+
+
 class PortalFormMixin:
     """USWDS classes on every widget, and the requesting user at hand for validation."""
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "usa-input")
-            if isinstance(widget, forms.DateInput):
-                widget.input_type = "date"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-            if isinstance(widget, forms.Textarea):
-                widget.attrs.setdefault("rows", 3)
+        style_form(self)
 
 
 class VersionedModelForm(PortalFormMixin, forms.ModelForm):

@@ -22,11 +22,11 @@ from django.utils.html import format_html
 from django.views import View
 from django_tables2 import RequestConfig
 
-from core import follows, panels, permissions, teams
+from core import follows, markings, panels, permissions, teams
 from core.audit import ConcurrentEditError
 from core.auth import record_event
 from core.exports import export_table
-from core.forms import DocumentForm, SavedViewForm, TeamMemberForm
+from core.forms import DocumentForm, SavedViewForm, TeamMemberForm, style_form
 from core.models import AuditEntry, Document, SavedView, SecurityEvent, TablePreference
 from core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES
 
@@ -40,7 +40,9 @@ def _verbose(model):
 
 
 def history_url(obj):
-    return reverse(f"{obj._meta.app_label}:history", args=[obj.pk])
+    """The History page that shows obj's changes: its root record's (a forum for a meeting)."""
+    root = obj.audit_root() if hasattr(obj, "audit_root") else obj
+    return reverse(f"{root._meta.app_label}:history", args=[root.pk])
 
 
 def concurrent_edit_message(obj, exc):
@@ -107,6 +109,7 @@ class ObjectListView(View):
             columns = pref.columns if pref else None
         visible = permissions.restrict(self.queryset, request.user, "view")
         filterset = self.filterset_class(params, queryset=visible, request=request)
+        style_form(filterset.form)
         rows = filterset.qs if filterset.is_valid() else visible.none()
         table = self.table_class(rows, columns=columns, request=request)
         export = params.get("export")
@@ -146,6 +149,7 @@ class ObjectListView(View):
             "page_sizes": PAGE_SIZES,
             "per_page": per_page,
             "can_add": permissions.can_add(request.user, self.model),
+            "import_url": _optional_url(f"{self.model._meta.app_label}:import"),
             "can_bulk_edit": bool(table.editable_ids),
             "list_url": request.path,
             "list_key": self.list_key,
@@ -167,6 +171,7 @@ class ObjectDetailView(View):
 
     def get(self, request, pk):
         obj = permissions.get_object_or_404(self.queryset, request.user, "view", pk=pk)
+        related = panels.panels_for(obj, request)
         context = {
             "object": obj,
             "can_change": permissions.can(request.user, "change", obj),
@@ -174,15 +179,27 @@ class ObjectDetailView(View):
             "can_manage": permissions.can(request.user, "manage", obj),
             "team": teams.members(obj),
             "documents": documents_of(obj),
-            "related_panels": panels.panels_for(obj, request),
+            "related_panels": related,
             "following": follows.is_following(request.user, obj),
             "content_type_id": ContentType.objects.get_for_model(type(obj)).pk,
         }
         context.update(self.extra_context(request, obj))
+        # The banner shows the most restrictive marking of everything on the page.
+        shown = [obj, *context["documents"], *panels.marking_records(related)]
+        context["page_marking"] = markings.combined(r for r in shown if hasattr(r, "rel_to"))
         return render(request, self.template_name, context)
 
     def extra_context(self, request, obj):
         return {}
+
+
+def _optional_url(name):
+    from django.urls import NoReverseMatch
+
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 def documents_of(obj):
@@ -346,13 +363,17 @@ class ChildFormsetView(View):
 
     def get(self, request, pk):
         parent = self.get_parent(request, pk)
-        formset = self.formset_class(instance=parent, form_kwargs={"parent": parent})
+        formset = self.formset_class(
+            instance=parent, form_kwargs={"parent": parent, "user": request.user}
+        )
         return self.render(request, parent, formset, getattr(parent, "version", None))
 
     def post(self, request, pk):
         parent = self.get_parent(request, pk)
         version = request.POST.get("parent_version")
-        formset = self.formset_class(request.POST, instance=parent, form_kwargs={"parent": parent})
+        formset = self.formset_class(
+            request.POST, instance=parent, form_kwargs={"parent": parent, "user": request.user}
+        )
         if formset.is_valid():
             try:
                 with transaction.atomic():
@@ -427,7 +448,10 @@ class DocumentAddView(View):
     template_name = "core/document_add.html"
 
     def get_record(self, request, pk):
-        return permissions.get_object_or_404(self.queryset, request.user, "change", pk=pk)
+        record = permissions.get_object_or_404(self.queryset, request.user, "change", pk=pk)
+        if getattr(record, "documents_locked", False):
+            raise PermissionDenied("This record is closed: no more documents can be added.")
+        return record
 
     def get(self, request, pk):
         record = self.get_record(request, pk)
@@ -657,6 +681,9 @@ class SavedViewCreate(View):
 
 
 class SavedViewDelete(View):
+    guarded_model = SavedView
+    guarded_owner = "owner"
+
     def post(self, request, pk):
         saved = SavedView.objects.filter(pk=pk, owner=request.user).first()
         if saved is None:

@@ -67,7 +67,8 @@ class IdleTimeoutMiddleware:
                     response["HX-Redirect"] = url
                     return response
                 return HttpResponseRedirect(url)
-            if not request.headers.get("X-Background-Poll"):
+            # Writing the session costs a query: refresh the stamp at most every 30 s.
+            if not request.headers.get("X-Background-Poll") and (last is None or now - last >= 30):
                 request.session[IDLE_KEY] = now
         return self.get_response(request)
 

@@ -317,6 +317,20 @@ class Document(MarkedModel, AuditedModel):
     def get_absolute_url(self):
         return reverse("core:document-download", args=[self.pk])
 
+    @classmethod
+    def visibility_q(cls, user, action):
+        """A document follows its record: view it to see the file, change it to change them."""
+        from core.permissions import record_models, restrict
+
+        record_action = "view" if action == "view" else "change"
+        condition = models.Q(pk__in=[])
+        for model in record_models():
+            allowed = restrict(model._default_manager.all(), user, record_action).values("pk")
+            condition |= models.Q(
+                content_type=ContentType.objects.get_for_model(model), object_id__in=allowed
+            )
+        return condition
+
 
 class Notification(models.Model):
     """A message to one user in the portal (and by e-mail): assignments, decisions, due items.

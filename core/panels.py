@@ -36,16 +36,30 @@ def register(model, title, template, context, order=50):
     _PANELS.sort(key=lambda p: p.order)
 
 
+class RenderedPanel(tuple):
+    """(panel, html), plus the records the panel showed, for the page's marking."""
+
+    records = ()
+
+
 def panels_for(obj, request):
-    """(panel, html) for every panel registered on obj's model, in order."""
+    """(panel, html) for every panel registered on obj's model, in order.
+
+    A panel's context may include `marking_records`: the records it displays, so the
+    page banner rises to the most restrictive marking among them.
+    """
     rendered = []
     for panel in _PANELS:
         if isinstance(obj, panel.model):
-            context = {
-                "object": obj,
-                "request": request,
-                "user": request.user,
-                **panel.context(obj, request.user),
-            }
-            rendered.append((panel, render_to_string(panel.template, context, request=request)))
+            extra = panel.context(obj, request.user)
+            context = {"object": obj, "request": request, "user": request.user, **extra}
+            item = RenderedPanel(
+                (panel, render_to_string(panel.template, context, request=request))
+            )
+            item.records = list(extra.get("marking_records", ()))
+            rendered.append(item)
     return rendered
+
+
+def marking_records(rendered):
+    return [record for item in rendered for record in getattr(item, "records", ())]

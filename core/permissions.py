@@ -99,6 +99,9 @@ def allowed_ids(user, action, objects):
     if not objects:
         return set()
     model = type(objects[0])
+    parent = getattr(model, "permission_parent", None)
+    if not parent and (user.is_superuser or has_model_perm(user, model, action)):
+        return {o.pk for o in objects}  # a role grants them all: no query needed
     qs = model._default_manager.filter(pk__in=[o.pk for o in objects])
     return set(restrict(qs, user, action).values_list("pk", flat=True))
 
@@ -116,3 +119,47 @@ def get_object_or_404(queryset, user, action="view", **lookup):
     if action != "view" and not can(user, action, obj):
         raise PermissionDenied(f"You may not {action} this {queryset.model._meta.verbose_name}.")
     return obj
+
+
+def record_models():
+    """Every model with its own object-permission tables (programs, agreements, …)."""
+    from django.apps import apps
+    from guardian.models import UserObjectPermissionBase
+
+    found = []
+    for model in apps.get_models():
+        if issubclass(model, UserObjectPermissionBase) and not model._meta.abstract:
+            target = model._meta.get_field("content_object").related_model
+            if target is not None and target not in found:  # None: guardian's generic table
+                found.append(target)
+    return found
+
+
+def guards(model, owner=None):
+    """Declare the model a function view's <pk> names, for the every-URL security test.
+
+    `owner` names the field that ties a personal record (a notification, a saved view)
+    to its user; such records are visible to their owner only.
+    """
+
+    def decorate(view):
+        view.guarded_model = model
+        view.guarded_owner = owner
+        return view
+
+    return decorate
+
+
+def guarded_model(view):
+    """(model, owner field) behind a URL's <pk>, or (None, None) when undeclared."""
+    cls = getattr(view, "view_class", None)
+    if cls is not None:
+        if getattr(cls, "guarded_model", None) is not None:
+            return cls.guarded_model, getattr(cls, "guarded_owner", None)
+        for attr in ("queryset", "parent_queryset"):
+            queryset = getattr(cls, attr, None)
+            if queryset is not None:
+                return queryset.model, None
+        if getattr(cls, "model", None) is not None:
+            return cls.model, None
+    return getattr(view, "guarded_model", None), getattr(view, "guarded_owner", None)

@@ -1,7 +1,13 @@
 """Base table: sortable, paginated, with a column chooser and permission-aware row selection."""
 
+import datetime
+import inspect
+
 import django_tables2 as tables
-from django.utils.html import format_html
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.html import escape, format_html
+from django_tables2.rows import BoundRow
+from django_tables2.utils import Accessor
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -71,3 +77,97 @@ class PortalTable(tables.Table):
     @property
     def visible_column_names(self):
         return [c.name for c in self.columns if not isinstance(c.column, SelectionColumn)]
+
+    # --- fast rendering -----------------------------------------------------------------
+    # django-tables2 renders each cell through several layers of introspection (about
+    # 0.2 ms a cell); a 50-row page of 10 columns cost more than the whole Django admin
+    # changelist. The common column kinds are rendered here directly; anything else
+    # (template columns, custom links) falls back to tables2's own cell rendering.
+
+    def fast_rows(self):
+        records = self.page.object_list.data if self.page else self.data
+        plans = [self._plan(bound) for bound in self.columns]
+        for record in records:
+            yield [plan(record) for plan in plans]
+
+    def _plan(self, bound):
+        name, column = bound.name, bound.column
+        if isinstance(column, SelectionColumn):
+            return lambda record: column.render(record, self)
+        renderer = getattr(self, f"render_{name}", None)
+        simple = type(column) in (
+            tables.Column,
+            tables.DateColumn,
+            tables.BooleanColumn,
+            tables.DateTimeColumn,
+        )
+        link = getattr(column, "link", None)
+        link_ok = link is None or (link.url is None and not link.reverse_args)
+        if not simple or not link_ok:
+            return lambda record: self._slow_cell(record, name)
+        accessor = Accessor(column.accessor or name)
+        value_of = self._value_getter(accessor)
+        default = column.default
+        if renderer is not None:
+            wanted = set(inspect.signature(renderer).parameters)
+
+            def cell(record):
+                value = value_of(record)
+                if value in column.empty_values:
+                    return default
+                kwargs = {
+                    "record": record,
+                    "value": value,
+                    "column": column,
+                    "bound_column": bound,
+                    "table": self,
+                }
+                return renderer(**{k: v for k, v in kwargs.items() if k in wanted})
+        elif isinstance(column, tables.BooleanColumn):
+
+            def cell(record):
+                value = value_of(record)
+                mark = "✔" if value else "✘"
+                return format_html('<span class="{}">{}</span>', str(bool(value)).lower(), mark)
+        else:
+
+            def cell(record):
+                value = value_of(record)
+                if value in column.empty_values:
+                    return default
+                if isinstance(value, datetime.datetime):
+                    value = value.strftime("%Y-%m-%d %H:%M")
+                elif isinstance(value, datetime.date):
+                    value = value.isoformat()
+                return escape(value)
+
+        if link is None:
+            return cell
+
+        def linked(record):
+            content = cell(record)
+            if content == default:
+                return content
+            target = accessor.resolve(record, quiet=True)
+            url = (target if hasattr(target, "get_absolute_url") else record).get_absolute_url()
+            return format_html('<a href="{}">{}</a>', url, content)
+
+        return linked
+
+    def _value_getter(self, accessor):
+        """A function record → display value (choice labels for choice fields)."""
+        model = getattr(self._meta, "model", None)
+        parts = accessor.split(Accessor.LEGACY_SEPARATOR if "." in accessor else "__")
+        field = None
+        if model is not None and len(parts) == 1:
+            try:
+                field = model._meta.get_field(parts[0])
+            except FieldDoesNotExist:
+                field = None
+        if field is not None and field.choices:
+            method = f"get_{field.name}_display"
+            return lambda record: getattr(record, method)()
+        return lambda record: accessor.resolve(record, quiet=True)
+
+    def _slow_cell(self, record, name):
+        return BoundRow(record, table=self).get_cell(name)

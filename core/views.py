@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from core.forms import PortalAuthenticationForm
 from core.health import broker_state, database_state
+from core.models import Document, Notification
+from core.permissions import guards
 from core.roles import ROLE_DESCRIPTIONS, role_names
 
 CONSENT_KEY = "consent_accepted_at"
@@ -136,24 +138,27 @@ def healthz(request):
 
 def _document_for(request, pk, action):
     """A document, if the user may `action` its record; 404 when they may not see it."""
+    from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
     from core import permissions
     from core.models import Document
 
-    doc = Document.objects.select_related("content_type").filter(pk=pk).first()
+    doc = (
+        permissions.restrict(Document.objects.select_related("content_type"), request.user, "view")
+        .filter(pk=pk)
+        .first()
+    )
     if doc is None:
         raise Http404("No such document.")
-    record = doc.record
-    if not permissions.can(request.user, "view", record):
-        raise Http404("No such document.")
-    if action != "view" and not permissions.can(request.user, action, record):
-        from django.core.exceptions import PermissionDenied
-
+    if action != "view" and not permissions.can(request.user, action, doc):
         raise PermissionDenied("You may not change this record's documents.")
-    return doc, record
+    if action != "view" and getattr(doc.record, "documents_locked", False):
+        raise PermissionDenied("This record is closed: its documents can no longer change.")
+    return doc, doc.record
 
 
+@guards(Document)
 def document_download(request, pk):
     """Stream a document to a user who may see its record; every download is audited."""
     from django.http import FileResponse
@@ -173,6 +178,7 @@ def document_download(request, pk):
     return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_name)
 
 
+@guards(Document)
 @require_http_methods(["POST"])
 def document_delete(request, pk):
     from django.contrib import messages
@@ -198,6 +204,12 @@ def country(request, iso3):
         .select_related("program", "organization")
         .order_by("program__code")
     )
+    from core import markings
+    from core.panels import marking_records, panels_for
+
+    related = panels_for(place, request)
+    participations = list(participations)
+    shown = [p.program for p in participations] + marking_records(related)
     return render(
         request,
         "core/country.html",
@@ -205,6 +217,8 @@ def country(request, iso3):
             "country": place,
             "organizations": place.organizations.prefetch_related("contacts"),
             "participations": participations,
+            "related_panels": related,
+            "page_marking": markings.combined(shown),
         },
     )
 
@@ -245,6 +259,7 @@ def notification_list(request):
     )
 
 
+@guards(Notification, owner="user")
 @require_http_methods(["POST"])
 def notification_read(request, pk):
     from django.http import Http404
@@ -317,3 +332,45 @@ def follow_toggle(request):
         request, f"You {'now follow' if now_following else 'no longer follow'} “{record}”."
     )
     return redirect(record.get_absolute_url())
+
+
+def server_error(request):
+    """The 500 handler. A database or broker outage gets a 503 maintenance page instead.
+
+    Rendered without the request context: the context processors would query the very
+    database that is down.
+    """
+    import sys
+
+    from django.db import DatabaseError
+    from django.http import HttpResponse, HttpResponseServerError
+    from django.template.loader import render_to_string
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DatabaseError) and _is_outage(exc):
+        html = render_to_string(
+            "503.html",
+            {
+                "marking": settings.PORTAL_MARKING,
+                "message": "Its database cannot be reached right now.",
+            },
+        )
+        return HttpResponse(html, status=503, headers={"Retry-After": "60"})
+    html = render_to_string("500.html", {"marking": settings.PORTAL_MARKING})
+    return HttpResponseServerError(html)
+
+
+def _is_outage(exc):
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def not_found(request, exception=None):
+    """404: JSON under /api/, the portal's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

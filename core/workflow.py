@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from core.audit import ConcurrentEditError
 from core.models import TransitionLog
 from core.notifications import notify
 
@@ -83,6 +84,20 @@ def perform(obj, user, transitions, name, comment="", state_field="status", befo
             reasons.append("A comment is required for this step.")
     if reasons:
         raise TransitionRefused(reasons)
+    try:
+        _apply(obj, user, transition, state, comment, state_field, before_save)
+    except ConcurrentEditError:
+        obj.refresh_from_db()
+        raise TransitionRefused(
+            [
+                "Someone else changed this record after you opened it; nothing was changed. "
+                "Reload the page and try again."
+            ]
+        ) from None
+    return transition
+
+
+def _apply(obj, user, transition, state, comment, state_field, before_save):
     with transaction.atomic():
         setattr(obj, state_field, transition.target)
         if before_save is not None:
@@ -109,7 +124,6 @@ def perform(obj, user, transitions, name, comment="", state_field="status", befo
                 + (f"\n\n{comment.strip()}" if comment.strip() else ""),
                 url=obj.get_absolute_url(),
             )
-    return transition
 
 
 def timeline(obj):

@@ -102,6 +102,9 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Dropdowns iterate querysets; server-side cursors would cost three round trips each
+# (and do not survive a transaction-pooling proxy such as pgbouncer).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 
@@ -222,6 +225,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_error_responses",
+    ],
+    # One name for the marking enum every model shares; distinct names for the "kind"s.
+    "ENUM_NAME_OVERRIDES": {"ClassificationEnum": "core.markings.Classification"},
 }
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"

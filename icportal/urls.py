@@ -27,3 +27,6 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "core.views.server_error"
+handler404 = "core.views.not_found"

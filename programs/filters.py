@@ -23,7 +23,7 @@ class ProgramFilterSet(filters.FilterSet):
         choices=Program.Health.choices, widget=forms.CheckboxSelectMultiple
     )
     country = filters.ModelMultipleChoiceFilter(
-        queryset=Country.objects.all(),
+        queryset=Country.objects.only("id", "iso3", "name"),
         to_field_name="iso3",
         method="partner_country",
         label="Partner country",
@@ -33,7 +33,10 @@ class ProgramFilterSet(filters.FilterSet):
         queryset=Organization.objects.filter(country__iso3="USA"), label="Lead organization"
     )
     program_manager = filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name"),
+        queryset=get_user_model()
+        .objects.filter(is_active=True)
+        .only("id", "username", "first_name", "last_name")
+        .order_by("last_name", "first_name"),
         label="Program manager",
     )
     start_after = filters.DateFilter(

@@ -18,8 +18,26 @@ from programs.forms import (
 from programs.models import Funding, Participant, Program
 from programs.tables import ProgramTable
 
-LIST_QUERYSET = Program.objects.select_related("us_lead", "program_manager").prefetch_related(
-    Prefetch("participants", queryset=Participant.objects.select_related("country"))
+# The list never shows the long texts: leave them in the database.
+LIST_QUERYSET = (
+    Program.objects.select_related("us_lead", "program_manager")
+    .defer(
+        "summary",
+        "objectives",
+        "benefit_operational",
+        "benefit_economic",
+        "benefit_technical",
+        "benefit_political",
+        "benefit_industrial",
+    )
+    .prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=Participant.objects.select_related("country").only(
+                "id", "program_id", "country__iso3"
+            ),
+        )
+    )
 )
 
 
@@ -61,7 +79,6 @@ class ProgramDetailView(generic.ObjectDetailView):
             "funding_total": sum(year_totals, Decimal(0)),
             "currencies": sorted({f.currency for f in funding}),
             "milestones": list(program.milestones.all()),
-            "page_marking": program.marking,
         }
 
 

@@ -1,0 +1,288 @@
+"""`make bench`: fill a separate PostgreSQL database at office scale and measure.
+
+Prints a table and writes bench/results.json. Environment:
+  BENCH_DATABASE_URL  default postgres://postgres@127.0.0.1:5432/icportal_bench (re-created)
+  BENCH_SCALE         default 1.0 (0.05 for a quick look)
+  BENCH_REPEAT        timed requests per page after warm-up (default 15)
+  BENCH_LOAD_SECONDS  duration of the load test (default 20; 0 skips it)
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/icportal_bench")
+SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "20"))
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def recreate_database():
+    import psycopg2
+
+    url = urlparse(DB_URL)
+    name = url.path.lstrip("/")
+    conn = psycopg2.connect(
+        host=url.hostname or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        dbname="postgres",
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+BENCH_SECRET = "bench-secret-key-" + "x" * 40
+
+
+def setup_django():
+    os.environ["DATABASE_URL"] = DB_URL
+    os.environ["SECRET_KEY"] = BENCH_SECRET  # the load test's gunicorn reads our sessions
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "icportal.settings")
+    os.environ.pop("REDIS_URL", None)  # in-process timings measure the app and PostgreSQL
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def timed(client, url, repeat=REPEAT, warmup=3):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    samples = []
+    queries = None
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            response = client.get(url)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+            samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(ctx.captured_queries)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return {
+        "url": url,
+        "median_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(p95, 1),
+        "queries": queries,
+    }
+
+
+def pick_users(filled):
+    from django.contrib.auth import get_user_model
+
+    from core import roles
+
+    by_role = filled["by_role"]
+    User = get_user_model()
+    # The program manager with the most teams: the hardest restricted list.
+    pm = by_role[roles.PROGRAM_MANAGER][0]
+    leader = by_role[roles.LEADERSHIP][0]
+    reviewer = by_role.get(roles.TSFD_REVIEWER, [pm])[0]
+    admin = User.objects.filter(is_superuser=True).first() or by_role[roles.PORTAL_ADMIN][0]
+    if not admin.is_superuser:
+        admin.is_superuser = admin.is_staff = True
+        admin.save(update_fields=["is_superuser", "is_staff"])
+    return {"pm": pm, "leader": leader, "reviewer": reviewer, "admin": admin}
+
+
+def client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def measure_pages(filled):
+    from django.urls import NoReverseMatch, reverse
+
+    users = pick_users(filled)
+    leader, pm = client_for(users["leader"]), client_for(users["pm"])
+    program = filled["programs"][len(filled["programs"]) // 2]
+    pages = {
+        "programs list (leadership)": (leader, "/programs/"),
+        "programs list (program manager)": (pm, "/programs/"),
+        "programs list filtered": (leader, "/programs/?phase=development&health=red&country=GBR"),
+        "program detail": (leader, program.get_absolute_url()),
+        "API programs list": (leader, "/api/v1/programs/"),
+        "global search": (leader, "/search/?q=hypersonic+radar"),
+        "home page": (pm, "/"),
+        "django admin changelist": (client_for(users["admin"]), "/admin/programs/program/"),
+    }
+    for label, name, who in (
+        ("agreements list", "agreements:list", leader),
+        ("TSFD queue", "tsfd:queue", client_for(users["reviewer"])),
+    ):
+        try:
+            pages[label] = (who, reverse(name))
+        except NoReverseMatch:
+            continue
+    results = {}
+    for label, (client, url) in pages.items():
+        results[label] = timed(client, url)
+        print(f"  measured {label}", flush=True)
+    lead = results["programs list (leadership)"]["median_ms"]
+    ratios = {
+        "permission overhead (pm ÷ leadership, target ≤ 1.3)": round(
+            results["programs list (program manager)"]["median_ms"] / lead, 2
+        ),
+        "ours ÷ django admin changelist (target ≤ 1.0)": round(
+            lead / results["django admin changelist"]["median_ms"], 2
+        ),
+    }
+    return results, ratios, users
+
+
+def load_test(users):
+    """gunicorn (production settings, 4 workers) driven by wrk from a second process."""
+    if LOAD_SECONDS <= 0 or not shutil.which("wrk"):
+        return {"skipped": "wrk not installed" if LOAD_SECONDS > 0 else "BENCH_LOAD_SECONDS=0"}
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    user = users["pm"]
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "core.auth.LockoutAwareModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["consent_accepted_at"] = "bench"
+    session.create()
+    port = 8011
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "icportal.production",
+        "SECRET_KEY": BENCH_SECRET,
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": DB_URL,
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "icportal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                import urllib.request
+
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except Exception:  # not up yet
+                time.sleep(0.2)
+        script = ROOT / "tests" / "bench" / "mix.lua"
+        cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+        program_ids = [p.pk for p in users["programs"][:200]]
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                "-c20",
+                f"-d{LOAD_SECONDS}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}",
+                "--",
+                cookie,
+                ",".join(map(str, program_ids)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=LOAD_SECONDS + 60,
+        )
+        line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+        if line is None:
+            return {"error": out.stdout[-2000:] + out.stderr[-2000:]}
+        return json.loads(line[len("RESULT ") :])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def print_table(pages, ratios, load, sizes, grants):
+    print("\nIC Portal benchmark — scale", SCALE, "sizes", sizes, "object-permission rows", grants)
+    print(f"{'page':38} {'median ms':>10} {'p95 ms':>9} {'queries':>8}")
+    for label, row in pages.items():
+        print(f"{label:38} {row['median_ms']:>10} {row['p95_ms']:>9} {row['queries']:>8}")
+    for label, value in ratios.items():
+        print(f"{label}: {value}")
+    print("load:", load)
+
+
+def main():
+    started = time.time()
+    recreate_database()
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from tests.bench.fill import fill
+
+    t0 = time.time()
+    filled = fill(SCALE)
+    fill_seconds = round(time.time() - t0, 1)
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    pages, ratios, users = measure_pages(filled)
+    users["programs"] = filled["programs"]
+    load = load_test(users)
+    from tests.bench import pdf_bench
+
+    pdf = pdf_bench.measure(users, filled)
+    results = {
+        "scale": SCALE,
+        "sizes": filled["sizes"],
+        "object_permission_rows": filled["object_permission_rows"],
+        "fill_seconds": fill_seconds,
+        "pages": pages,
+        "ratios": ratios,
+        "load": load,
+        "pdf": pdf,
+        "total_seconds": round(time.time() - started, 1),
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str))
+    print_table(pages, ratios, load, filled["sizes"], filled["object_permission_rows"])
+    print("pdf:", pdf)
+    print(f"\nwritten {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
