@@ -14,6 +14,7 @@ import uuid
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import F
+from django.db.models.fields.files import FieldFile
 
 _context = contextvars.ContextVar("audit_context", default=None)
 
@@ -59,7 +60,7 @@ def _plain(value):
         return str(value)
     if isinstance(value, uuid.UUID):
         return str(value)
-    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+    if isinstance(value, FieldFile):
         return value.name or ""
     return value
 

@@ -17,7 +17,15 @@ LEADERSHIP = "Leadership"
 PORTAL_ADMIN = "Portal Admin"
 
 DOMAIN_APPS = ("core", "programs", "agreements", "tsfd", "fora", "briefs")
-REFERENCE = ["core.view_country", "core.view_organization", "core.view_contact"]
+REFERENCE = [
+    "core.view_country",
+    "core.view_organization",
+    "core.view_contact",
+    # reference lists of the apps, readable by every role
+    "agreements.view_legalauthority",
+    "tsfd.view_reviewarea",
+    "tsfd.view_informationcategory",
+]
 
 ROLE_PERMISSIONS = {
     IC_STAFF: [

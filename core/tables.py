@@ -85,10 +85,13 @@ class PortalTable(tables.Table):
     # (template columns, custom links) falls back to tables2's own cell rendering.
 
     def fast_rows(self):
+        """(row attributes as HTML, cells) for each record of the page."""
         records = self.page.object_list.data if self.page else self.data
         plans = [self._plan(bound) for bound in self.columns]
+        with_attrs = bool(getattr(self, "row_attrs", None))
         for record in records:
-            yield [plan(record) for plan in plans]
+            attrs = BoundRow(record, table=self).attrs.as_html() if with_attrs else ""
+            yield attrs, [plan(record) for plan in plans]
 
     def _plan(self, bound):
         name, column = bound.name, bound.column
@@ -164,7 +167,7 @@ class PortalTable(tables.Table):
                 field = model._meta.get_field(parts[0])
             except FieldDoesNotExist:
                 field = None
-        if field is not None and field.choices:
+        if field is not None and getattr(field, "choices", None) and field.concrete:
             method = f"get_{field.name}_display"
             return lambda record: getattr(record, method)()
         return lambda record: accessor.resolve(record, quiet=True)

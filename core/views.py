@@ -184,8 +184,10 @@ def document_delete(request, pk):
     from django.contrib import messages
 
     doc, record = _document_for(request, pk, "change")
-    doc.file.delete(save=False)
+    stored = doc.file.name
     doc.delete()
+    # The file goes once the row is gone, so a failed delete never leaves a dangling row.
+    doc.file.storage.delete(stored)
     messages.success(request, f"Document “{doc}” deleted.")
     return redirect(record.get_absolute_url() + "#documents")
 

@@ -7,20 +7,22 @@ their <pk> is a meeting's, not a forum's; the calendar feeds have theirs
 
 from django.urls import include, path
 
+from core.permissions import guards
 from core.urls_helpers import object_urls
 from fora import feeds, views
+from fora.models import Forum, Meeting
 
 app_name = "fora"
 
 meeting_patterns = [
     path("meetings/", views.MeetingListView.as_view(), name="list"),
     path("meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="detail"),
-    path("meetings/<int:pk>/edit/", views.MeetingFormView.as_view(), name="edit"),
+    path("meetings/<int:pk>/edit/", guards(Meeting)(views.MeetingFormView.as_view()), name="edit"),
     path("meetings/<int:pk>/delete/", views.MeetingDeleteView.as_view(), name="delete"),
     path("meetings/<int:pk>/agenda/", views.AgendaView.as_view(), name="agenda"),
     path("meetings/<int:pk>/delegations/", views.DelegationsView.as_view(), name="delegations"),
     path("meetings/<int:pk>/action-items/", views.ActionItemsView.as_view(), name="action_items"),
-    path("meetings/<int:pk>/meeting.ics", views.meeting_ics, name="ics"),
+    path("meetings/<int:pk>/meeting.ics", guards(Meeting)(views.meeting_ics), name="ics"),
     path("action-items/", views.ActionItemListView.as_view(), name="my_action_items"),
 ]
 
@@ -46,8 +48,10 @@ urlpatterns = [
         }
     ),
     path("<int:pk>/working-groups/", views.WorkingGroupsView.as_view(), name="working_groups"),
-    path("<int:pk>/meetings/add/", views.MeetingAddView.as_view(), name="meeting_add"),
-    path("<int:pk>/read-ahead/", views.ReadAheadView.as_view(), name="read_ahead"),
+    path(
+        "<int:pk>/meetings/add/", guards(Forum)(views.MeetingAddView.as_view()), name="meeting_add"
+    ),
+    path("<int:pk>/read-ahead/", guards(Forum)(views.ReadAheadView.as_view()), name="read_ahead"),
     path("", include((meeting_patterns, "meetings"))),
     path("calendar/", include((calendar_patterns, "calendar"))),
 ]

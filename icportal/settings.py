@@ -230,7 +230,13 @@ SPECTACULAR_SETTINGS = {
         "core.api.document_error_responses",
     ],
     # One name for the marking enum every model shares; distinct names for the "kind"s.
-    "ENUM_NAME_OVERRIDES": {"ClassificationEnum": "core.markings.Classification"},
+    "ENUM_NAME_OVERRIDES": {
+        "ClassificationEnum": "core.markings.Classification",
+        "ProgramKindEnum": "programs.models.Program.Kind",
+        "AgreementKindEnum": "agreements.models.Agreement.Kind",
+        "ForumKindEnum": "fora.models.Forum.Kind",
+        "DocumentKindEnum": "core.models.Document.Kind",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
@@ -239,6 +245,13 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="icportal@localhost")
 # The portal's address, for links in e-mails and calendar feeds.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# Briefing packets.
+BRIEFS_RETENTION_DAYS = env.int("BRIEFS_RETENTION_DAYS", default=30)
+BRIEFS_STALE_SECONDS = env.int("BRIEFS_STALE_SECONDS", default=300)
+BRIEFS_MAX_ATTEMPTS = env.int("BRIEFS_MAX_ATTEMPTS", default=3)
+BRIEFS_MAX_PROGRAMS = env.int("BRIEFS_MAX_PROGRAMS", default=400)
+BRIEFS_MAX_ACTIVE_PER_USER = env.int("BRIEFS_MAX_ACTIVE_PER_USER", default=5)
 
 # Scheduled checks (reminders, due items). Each app adds its entries here.
 CELERY_BEAT_SCHEDULE = {

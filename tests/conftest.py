@@ -101,3 +101,21 @@ def login(client):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.3 s a user; tests check sign-in rules, not PBKDF2.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_countries(request):
+    """Transactional tests (live servers, workers) flush the database after each test.
+
+    A flush re-runs post_migrate (content types, permissions, role groups) but not the
+    data migration that loads countries: put them back before each such test.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from core.countries import country_rows
+    from core.models import Country
+
+    if not Country.objects.exists():
+        Country.objects.bulk_create(Country(**row) for row in country_rows())

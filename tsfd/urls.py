@@ -1,7 +1,9 @@
 from django.urls import path
 
+from core.permissions import guards
 from core.urls_helpers import object_urls
 from tsfd import views
+from tsfd.models import DisclosureRequest
 
 app_name = "tsfd"
 
@@ -18,11 +20,15 @@ urlpatterns = [
         }
     ),
     path("queue/", views.QueueView.as_view(), name="queue"),
-    path("<int:pk>/intake/", views.IntakeView.as_view(), name="intake"),
-    path("<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
-    path("<int:pk>/reconsider/", views.ReconsiderView.as_view(), name="reconsider"),
+    path("<int:pk>/intake/", guards(DisclosureRequest)(views.IntakeView.as_view()), name="intake"),
+    path("<int:pk>/decide/", guards(DisclosureRequest)(views.DecideView.as_view()), name="decide"),
+    path(
+        "<int:pk>/reconsider/",
+        guards(DisclosureRequest)(views.ReconsiderView.as_view()),
+        name="reconsider",
+    ),
     # The step's name and the review's area travel in the query string or form, so every
     # route of the app is keyed by the request alone (and follows its visibility).
-    path("<int:pk>/step/", views.StepView.as_view(), name="step"),
-    path("<int:pk>/review/", views.ReviewView.as_view(), name="review"),
+    path("<int:pk>/step/", guards(DisclosureRequest)(views.StepView.as_view()), name="step"),
+    path("<int:pk>/review/", guards(DisclosureRequest)(views.ReviewView.as_view()), name="review"),
 ]

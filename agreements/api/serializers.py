@@ -79,7 +79,7 @@ class AgreementSerializer(ModelCleanSerializer):
     )
     participants = AgreementParticipantSummarySerializer(many=True, read_only=True)
     reporting_status = serializers.CharField(read_only=True)
-    reporting_deadline = serializers.DateField(read_only=True)
+    reporting_deadline = serializers.DateField(read_only=True, allow_null=True)
     reporting_days_left = serializers.IntegerField(read_only=True, allow_null=True)
     available_transitions = serializers.SerializerMethodField(
         help_text="The lifecycle steps you may take now (names for the transition action); "

@@ -18,12 +18,16 @@ def seeded(db, monkeypatch, settings, tmp_path):
 
 def _poison(model):
     """Put the payload in every free-text field of every record of `model` (no validation)."""
+    unique_together = {name for group in model._meta.unique_together for name in group}
+    for constraint in model._meta.constraints:
+        unique_together.update(getattr(constraint, "fields", ()))
     fields = [
         f.name
         for f in model._meta.concrete_fields
         if isinstance(f, models.CharField | models.TextField)
         and not f.choices
         and not f.unique
+        and f.name not in unique_together
         and (f.max_length is None or f.max_length >= len(PAYLOAD))
     ]
     if fields:
