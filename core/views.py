@@ -102,11 +102,14 @@ class LogoutView(auth_views.LogoutView):
 def home(request):
     user = request.user
     roles = role_names(user)
+    from core.dashboard import widgets_for
+
     return render(
         request,
         "core/home.html",
         {
             "roles": [(r, ROLE_DESCRIPTIONS[r]) for r in roles],
+            "widgets": widgets_for(request),
         },
     )
 

@@ -9,3 +9,16 @@ class ForaConfig(AppConfig):
         from fora import panels
 
         panels.register()
+
+        from core import search
+        from fora.models import ActionItem, Forum, Meeting
+
+        search.register(Forum, ["name", "acronym", "purpose"], label="Fora")
+        search.register(
+            Meeting, ["title", "forum__name", "location", "summary", "decisions"], label="Meetings"
+        )
+        search.register(
+            ActionItem,
+            ["description", "closure_note", "meeting__forum__name"],
+            label="Action items",
+        )

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 
 from agreements.models import Agreement
 from core import panels
+from core.models import Country
 from core.permissions import restrict
 from programs.models import Program
 from tsfd.models import DisclosureRequest, Review
@@ -34,6 +35,16 @@ def my_tsfd(person, user):
     return {"requests": requests, "reviews": reviews, "profile": True}
 
 
+def country_requests(country, user):
+    """Disclosure requests to this country and their outcomes, among those the user may see."""
+    return {
+        "requests": panel_requests(
+            DisclosureRequest.objects.filter(recipient_country=country), user
+        )
+    }
+
+
+panels.register(Country, "TSFD requests", "tsfd/_requests_panel.html", country_requests, order=60)
 panels.register(Program, "TSFD", "tsfd/_requests_panel.html", program_requests, order=60)
 panels.register(Agreement, "TSFD", "tsfd/_requests_panel.html", agreement_requests, order=60)
 panels.register(get_user_model(), "TSFD", "tsfd/_requests_panel.html", my_tsfd, order=60)

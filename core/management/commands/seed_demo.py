@@ -20,6 +20,9 @@ class Command(BaseCommand):
             for app in DOMAIN_APPS:
                 if find_spec(f"{app}.demo") is not None:
                     import_module(f"{app}.demo").seed(context)
+        from core.search import rebuild
+
+        rebuild()  # records loaded before their app registered for search are indexed too
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {context['password']})")
         for username, first, last, role in DEMO_USERS:

@@ -1,0 +1,31 @@
+"""Agreements on the home page: due for action, and the pipeline for leadership."""
+
+from django.db.models import Count
+from django.utils import timezone
+
+from agreements.deadlines import due_for_action
+from agreements.models import Agreement
+from core import permissions
+
+
+def due(user):
+    items = due_for_action(user, timezone.localdate(), limit=10)
+    return {"items": items} if items else None
+
+
+def pipeline(user):
+    if not (user.is_superuser or permissions.has_model_perm(user, Agreement, "view")):
+        return None
+    visible = permissions.restrict(Agreement.objects.all(), user, "view")
+    counts = dict(visible.values_list("status").annotate(n=Count("id")))
+    rows = [
+        (label, counts.get(value, 0))
+        for value, label in Agreement.Status.choices
+        if value in counts
+    ]
+    return {"rows": rows, "total": sum(counts.values())} if rows else None
+
+
+def register_widgets(register):
+    register("Agreements due for action", "dashboard/agreements_due.html", due, order=30)
+    register("Agreement pipeline", "dashboard/agreements_pipeline.html", pipeline, order=60)

@@ -1,0 +1,152 @@
+"""Programs on the home page: my programs, and the portfolio for whoever sees it all."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from core import permissions
+from core.models import TeamMember
+from programs.models import Funding, Milestone, Program
+
+
+def my_programs(user):
+    """Programs the user manages or is on the team of, with milestones due or overdue."""
+    visible = permissions.restrict(Program.objects.all(), user, "view")
+    team_ids = TeamMember.objects.filter(
+        user=user, content_type__app_label="programs", content_type__model="program"
+    ).values("object_id")
+    mine = visible.filter(Q(program_manager=user) | Q(pk__in=team_ids))
+    today = date.today()
+    soon = today + timedelta(days=30)
+    rows = list(
+        mine.annotate(
+            overdue=Count(
+                "milestones",
+                filter=Q(milestones__actual_date__isnull=True, milestones__planned_date__lt=today),
+            ),
+            due_soon=Count(
+                "milestones",
+                filter=Q(
+                    milestones__actual_date__isnull=True,
+                    milestones__planned_date__gte=today,
+                    milestones__planned_date__lte=soon,
+                ),
+            ),
+        ).order_by("-overdue", "code")[:25]
+    )
+    if not rows:
+        return None
+    return {"programs": rows}
+
+
+def milestones_due(user):
+    visible = permissions.restrict(Program.objects.all(), user, "view")
+    team_ids = TeamMember.objects.filter(
+        user=user, content_type__app_label="programs", content_type__model="program"
+    ).values("object_id")
+    mine = visible.filter(Q(program_manager=user) | Q(pk__in=team_ids))
+    today = date.today()
+    rows = list(
+        Milestone.objects.filter(
+            program__in=mine.values("pk"),
+            actual_date__isnull=True,
+            planned_date__lte=today + timedelta(days=30),
+        )
+        .select_related("program")
+        .order_by("planned_date")[:20]
+    )
+    return {"milestones": rows, "today": today} if rows else None
+
+
+def portfolio(user):
+    """Programs by phase and health, and foreign contributions by year and partner."""
+    if not (user.is_superuser or permissions.has_model_perm(user, Program, "view")):
+        return None
+    visible = permissions.restrict(Program.objects.all(), user, "view")
+    counts = {
+        (r["phase"], r["health"]): r["n"]
+        for r in visible.values("phase", "health").annotate(n=Count("id"))
+    }
+    phases = Program.Phase.choices
+    healths = Program.Health.choices
+    matrix = [
+        (
+            label,
+            [counts.get((phase, h), 0) for h, _ in healths],
+            sum(counts.get((phase, h), 0) for h, _ in healths),
+        )
+        for phase, label in phases
+    ]
+    funding = (
+        Funding.objects.filter(program__in=visible.values("pk"))
+        .exclude(participant__country__iso3="USA")
+        .values("fiscal_year", "participant__country__iso3")
+        .annotate(total=Sum("amount"))
+    )
+    by_year = defaultdict(lambda: defaultdict(Decimal))
+    countries = set()
+    for row in funding:
+        by_year[row["fiscal_year"]][row["participant__country__iso3"]] += row["total"]
+        countries.add(row["participant__country__iso3"])
+    years = sorted(by_year)[-6:]
+    countries = sorted(countries, key=lambda c: -sum(by_year[y][c] for y in years))[:8]
+    table = [(y, [by_year[y][c] for c in countries], sum(by_year[y].values())) for y in years]
+    return {
+        "healths": [label for _, label in healths],
+        "matrix": matrix,
+        "total": sum(counts.values()),
+        "countries": countries,
+        "funding": table,
+        "chart": contributions_chart(table, countries),
+    }
+
+
+PALETTE = ["#005ea2", "#e5a000", "#00a91c", "#d83933", "#8168b3", "#1a4480", "#c05600", "#3d4551"]
+
+
+def contributions_chart(table, countries):
+    """Stacked bars per fiscal year as inline SVG (server-side; the numbers are in a table too)."""
+    if not table:
+        return None
+    width, height, left, bottom = 560, 220, 70, 24
+    peak = max((total for _, _, total in table), default=0) or 1
+    bar = (width - left) / len(table) * 0.6
+    step = (width - left) / len(table)
+    bars = []
+    for i, (year, values, _total) in enumerate(table):
+        x = left + i * step + (step - bar) / 2
+        y = height - bottom
+        for j, value in enumerate(values):
+            h = float(value) / float(peak) * (height - bottom - 10)
+            y -= h
+            bars.append(
+                {
+                    "x": round(x, 1),
+                    "y": round(y, 1),
+                    "w": round(bar, 1),
+                    "h": round(h, 1),
+                    "color": PALETTE[j % len(PALETTE)],
+                    "label": f"FY{year} {countries[j]}: {value:,.0f} USD",
+                }
+            )
+    labels = [
+        {"x": round(left + i * step + step / 2, 1), "text": f"FY{year}"}
+        for i, (year, _, _) in enumerate(table)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "labels": labels,
+        "peak": f"{peak:,.0f}",
+        "legend": list(zip(countries, PALETTE, strict=False)),
+        "axis_y": height - bottom,
+    }
+
+
+def register_widgets(register):
+    register("My programs", "dashboard/my_programs.html", my_programs, order=10, wide=True)
+    register("Milestones due or overdue", "dashboard/milestones_due.html", milestones_due, order=20)
+    register("Portfolio", "dashboard/portfolio.html", portfolio, order=5, wide=True)

@@ -1,0 +1,59 @@
+"""Home dashboards: each role sees its own widgets, never a record it may not see."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from core.permissions import restrict
+from programs.models import Program
+
+ROLES = ("staff", "pm", "requester", "reviewer", "approver", "leader", "admin")
+
+
+@pytest.fixture
+def demo(db, monkeypatch, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Password-For-Tests-1")
+    call_command("seed_demo", verbosity=0)
+    return {u.username: u for u in get_user_model().objects.filter(username__in=ROLES)}
+
+
+def test_each_role_gets_its_widgets(client, demo):
+    expected = {
+        "pm": ["My programs", "Milestones due or overdue"],
+        "reviewer": ["My TSFD review queue"],
+        "approver": ["TSFD cases awaiting decision"],
+        "leader": [
+            "Portfolio",
+            "Agreement pipeline",
+            "TSFD throughput",
+            "Meetings in the next 90 days",
+        ],
+    }
+    for role, titles in expected.items():
+        client.force_login(demo[role])
+        body = client.get("/").text
+        for title in titles:
+            assert f">{title}</h2>" in body, (role, title)
+    client.force_login(demo["reviewer"])
+    assert "Portfolio" not in client.get("/").text
+
+
+def test_home_never_shows_a_program_the_user_may_not_see(client, demo):
+    for role in ROLES:
+        user = demo[role]
+        hidden = Program.objects.exclude(
+            pk__in=restrict(Program.objects.all(), user, "view").values("pk")
+        )
+        client.force_login(user)
+        body = client.get("/").text
+        for program in hidden:
+            assert program.code not in body, (role, program.code)
+
+
+def test_portfolio_counts_only_what_leadership_may_see(client, demo):
+    client.force_login(demo["leader"])
+    body = client.get("/").text
+    assert f"{Program.objects.count()} programs by phase and health" in body
+    assert "Foreign contributions leveraged by fiscal year and partner" in body
+    assert '<svg role="img"' in body and "<table" in body
