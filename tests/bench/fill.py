@@ -42,6 +42,7 @@ def sizes(scale):
         "reviewer_cases": 100,
     }
     out = {k: max(1, int(v * scale)) for k, v in base.items()}
+    out["users"] = max(out["users"], 7)  # at least one of each role
     out["participants_per_program"] = 4
     out["milestones_per_program"] = 10
     out["pm_teams"] = min(50, out["programs"])

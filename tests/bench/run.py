@@ -58,10 +58,11 @@ def setup_django():
     django.setup()
 
 
-def timed(client, url, repeat=REPEAT, warmup=3):
+def timed(client, url, repeat=None, warmup=3):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    repeat = repeat or REPEAT
     for _ in range(warmup):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
@@ -205,7 +206,13 @@ def load_test(users):
                 time.sleep(0.2)
         script = ROOT / "tests" / "bench" / "mix.lua"
         cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-        program_ids = [p.pk for p in users["programs"][:200]]
+        # Programs the load user may see (others would rightly answer 404).
+        from core.permissions import restrict
+        from programs.models import Program
+
+        program_ids = list(
+            restrict(Program.objects.all(), user, "view").values_list("pk", flat=True)[:200]
+        )
         out = subprocess.run(
             [
                 "wrk",
@@ -244,12 +251,46 @@ def print_table(pages, ratios, load, sizes, grants):
     print("load:", load)
 
 
+def fresh_fill(scale):
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    connections.close_all()
+    recreate_database()
+    call_command("migrate", verbosity=0)
+    from tests.bench.fill import fill
+
+    filled = fill(scale)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return filled
+
+
+def growth_sample(scale):
+    """The programs list and search at a tenth of the size, for the growth ratio."""
+    filled = fresh_fill(scale)
+    users = pick_users(filled)
+    leader = client_for(users["leader"])
+    return {
+        "programs": filled["sizes"]["programs"],
+        "programs list (leadership)": timed(leader, "/programs/"),
+        "global search": timed(leader, "/search/?q=hypersonic+radar"),
+    }
+
+
 def main():
     started = time.time()
     recreate_database()
     setup_django()
+    small = None
+    if os.environ.get("BENCH_GROWTH", "1") != "0":
+        print("growth sample at a tenth of the size…", flush=True)
+        small = growth_sample(SCALE / 10)
     from django.core.management import call_command
+    from django.db import connections
 
+    connections.close_all()
+    recreate_database()
     call_command("migrate", verbosity=0)
     from tests.bench.fill import fill
 
@@ -261,6 +302,12 @@ def main():
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     pages, ratios, users = measure_pages(filled)
+    if small:
+        for label in ("programs list (leadership)", "global search"):
+            ratios[
+                f"growth of {label}: {filled['sizes']['programs']} ÷ "
+                f"{small['programs']} programs (target ≈ 1)"
+            ] = round(pages[label]["median_ms"] / small[label]["median_ms"], 2)
     users["programs"] = filled["programs"]
     load = load_test(users)
     from tests.bench import pdf_bench
