@@ -136,8 +136,9 @@ def _check_role(client, user, role):
         if visible is not None:
             url = fill(route, pk=visible.pk, **SAMPLE_VALUES)
             response = _request(client, url, view)
-            assert response.status_code in (200, 302, 403, 405), (
-                f"{role} {url}: {response.status_code}"
-            )
+            allowed = (200, 302, 403, 405)
+            if not route.endswith("<int:pk>/"):
+                allowed += (400, 404)  # an action may need a parameter (?step=...) it lacks
+            assert response.status_code in allowed, f"{role} {url}: {response.status_code}"
             checked += 1
     assert checked > 0
