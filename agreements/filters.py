@@ -16,7 +16,9 @@ from programs.models import Program
 
 def visible_programs(request):
     """Program choices: only the programs the user may see (an unseen id is invalid)."""
-    return restrict(Program.objects.all(), getattr(request, "user", None), "view")
+    # Only what the option label needs: the list can hold every program of the office.
+    programs = Program.objects.only("id", "code", "name").order_by("code")
+    return restrict(programs, getattr(request, "user", None), "view")
 
 
 class AgreementFilterSet(filters.FilterSet):
