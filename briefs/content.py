@@ -650,6 +650,11 @@ def forum_records(forum, user):
     return [forum, *meetings, *(r for r in linked if hasattr(r, "classification"))]
 
 
+# A leadership packet lists the most urgent open cases and action items, not all of them:
+# at office scale there are thousands, and the portal holds the full lists.
+LEADERSHIP_ROWS = 40
+
+
 def leadership_packet(user, parameters, as_of):
     programs, scoped = selected_programs(user, parameters)
     check_size(programs)
@@ -706,13 +711,14 @@ def leadership_packet(user, parameters, as_of):
             )
         )
     if cases is not None:
+        shown = cases[:LEADERSHIP_ROWS]
         sections.append(
             Section(
                 key="tsfd",
                 title="Open TSFD cases",
                 template="briefs/print/_cases.html",
-                context={"cases": cases},
-                records=[*cases, *(b for c in cases for b in c.brief_blocks)],
+                context={"cases": shown, "more": len(cases) - len(shown)},
+                records=[*shown, *(b for c in shown for b in c.brief_blocks)],
             )
         )
     if meetings is not None:
@@ -726,13 +732,14 @@ def leadership_packet(user, parameters, as_of):
             )
         )
     if items is not None:
+        shown = items[:LEADERSHIP_ROWS]
         sections.append(
             Section(
                 key="action-items",
                 title="Open and overdue action items",
                 template="briefs/print/_action_items.html",
-                context={"items": items, "show_forum": True},
-                records=action_item_records(items),
+                context={"items": shown, "show_forum": True, "more": len(items) - len(shown)},
+                records=action_item_records(shown),
             )
         )
     count = len(sheets)

@@ -20,7 +20,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from core import auth, search, signals  # noqa: F401  (signal receivers)
+        from core import auth, search, signals, widgets  # noqa: F401  (signal receivers)
         from core.models import Contact, Organization
 
         search.register(

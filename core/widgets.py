@@ -5,10 +5,90 @@ with the country list and the user list spent more time on options than a whole
 admin page. These widgets produce the same HTML directly.
 """
 
+import time
+
 from django import forms
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+
+# Reference data that every signed-in user may list, whatever their teams: the options
+# of a select over these models are the same for everyone, so each process keeps them
+# (escaped) instead of querying and escaping hundreds of rows per page. Record models
+# (programs, agreements, …) are never cached: their options depend on who asks.
+CACHED_CHOICE_MODELS = {
+    "auth.user",
+    "core.country",
+    "core.organization",
+    "core.contact",
+    "agreements.legalauthority",
+    "tsfd.reviewarea",
+    "tsfd.informationcategory",
+}
+# A change to one of those models bumps its generation in the shared cache (Redis in
+# production), so every process drops its copy at once; the age limit is a backstop.
+CHOICES_MAX_AGE = 300
+_options = {}
+
+
+def _generation_key(label):
+    return f"choices-generation:{label}"
+
+
+def _bump(sender, **kwargs):
+    label = sender._meta.label_lower
+    if label in CACHED_CHOICE_MODELS:
+        try:
+            cache.incr(_generation_key(label))
+        except ValueError:  # not set yet
+            cache.set(_generation_key(label), 1, None)
+
+
+def _bump_m2m(sender, instance, **kwargs):
+    _bump(type(instance))
+
+
+post_save.connect(_bump, dispatch_uid="choices_bump_save")
+post_delete.connect(_bump, dispatch_uid="choices_bump_delete")
+m2m_changed.connect(_bump_m2m, dispatch_uid="choices_bump_m2m")
+
+
+def _escaped(value, label):
+    value = "" if value is None else str(value)
+    return (value, str(conditional_escape(value)), str(conditional_escape(label)))
+
+
+def cached_options(choices):
+    """[(value, escaped value, escaped label)] of a select over reference data, kept
+    per process; None for any other choices (those are read fresh on every render)."""
+    if not isinstance(choices, ModelChoiceIterator):
+        return None
+    queryset, field = choices.queryset, choices.field
+    label = queryset.model._meta.label_lower
+    if label not in CACHED_CHOICE_MODELS:
+        return None
+    labeller = getattr(field.label_from_instance, "__func__", field.label_from_instance)
+    key = (
+        label,
+        str(queryset.query),
+        field.to_field_name,
+        field.empty_label,
+        labeller.__module__,
+        labeller.__qualname__,
+    )
+    generation = cache.get(_generation_key(label), 0)
+    kept = _options.get(key)
+    now = time.monotonic()
+    if kept and kept[0] == generation and now - kept[1] < CHOICES_MAX_AGE:
+        return kept[2]
+    options = [_escaped(value, text) for value, text in choices]
+    if len(_options) > 500:
+        _options.clear()
+    _options[key] = (generation, now, options)
+    return options
 
 
 class FastSelectMixin:
@@ -17,25 +97,28 @@ class FastSelectMixin:
         chosen = {str(v) for v in self.format_value(value)}
         multiple = " multiple" if self.allow_multiple_selected else ""
         parts = [format_html('<select name="{}"{}{}>', name, flatatt(final), mark_safe(multiple))]  # noqa: S308
-        for option_value, label in self.choices:
-            if isinstance(label, list | tuple):  # an optgroup
-                parts.append(format_html('<optgroup label="{}">', option_value))
-                parts += [self._option(v, sub, chosen) for v, sub in label]
-                parts.append("</optgroup>")
-            else:
-                parts.append(self._option(option_value, label, chosen))
+        kept = cached_options(self.choices)
+        if kept is not None:
+            parts += [self._escaped_option(*option, chosen) for option in kept]
+        else:
+            for option_value, label in self.choices:
+                if isinstance(label, list | tuple):  # an optgroup
+                    parts.append(format_html('<optgroup label="{}">', option_value))
+                    parts += [self._option(v, sub, chosen) for v, sub in label]
+                    parts.append("</optgroup>")
+                else:
+                    parts.append(self._option(option_value, label, chosen))
         parts.append("</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every piece escaped)
 
     @staticmethod
-    def _option(value, label, chosen):
-        value = "" if value is None else str(value)
+    def _escaped_option(value, escaped_value, escaped_label, chosen):
         selected = " selected" if value in chosen else ""
-        return '<option value="%s"%s>%s</option>' % (  # noqa: UP031
-            conditional_escape(value),
-            selected,
-            conditional_escape(label),
-        )
+        return f'<option value="{escaped_value}"{selected}>{escaped_label}</option>'
+
+    @classmethod
+    def _option(cls, value, label, chosen):
+        return cls._escaped_option(*_escaped(value, label), chosen)
 
 
 class FastSelect(FastSelectMixin, forms.Select):

@@ -40,6 +40,10 @@ def sizes(scale):
         "users": 500,
         "pm_teams": 50,
         "reviewer_cases": 100,
+        # Read-only teams that bring the object-permission tables to ~200,000 rows.
+        "staff_programs": 850,
+        "requester_programs": 100,
+        "staff_agreements": 300,
     }
     out = {k: max(1, int(v * scale)) for k, v in base.items()}
     out["users"] = max(out["users"], 7)  # at least one of each role
@@ -47,6 +51,9 @@ def sizes(scale):
     out["milestones_per_program"] = 10
     out["pm_teams"] = min(50, out["programs"])
     out["reviewer_cases"] = min(100, out["tsfd"])
+    out["staff_programs"] = min(850, out["programs"])
+    out["requester_programs"] = min(100, out["programs"])
+    out["staff_agreements"] = min(300, out["agreements"])
     return out
 
 
@@ -174,8 +181,9 @@ def _index(model, objects, make):
     _bulk(SearchEntry, rows)
 
 
-def grant_teams(model, records, users, per_user, rng, role="editor"):
-    """Give each user `per_user` team memberships (and the guardian rows they imply)."""
+def grant_teams(model, records, users, per_user, rng, role="editor", leads=0):
+    """Give each user `per_user` team memberships (and the guardian rows they imply);
+    the first `leads` of each user's teams are led rather than joined as `role`."""
     from core.teams import ROLE_ACTIONS
 
     if not records or not users:
@@ -193,9 +201,12 @@ def grant_teams(model, records, users, per_user, rng, role="editor"):
     ct = ContentType.objects.get_for_model(model)
     members, grants = [], []
     for user in users:
-        for record in rng.sample(records, min(per_user, len(records))):
-            members.append(TeamMember(content_type=ct, object_id=record.pk, user=user, role=role))
-            for action in ROLE_ACTIONS[role]:
+        for i, record in enumerate(rng.sample(records, min(per_user, len(records)))):
+            as_role = "lead" if i < leads else role
+            members.append(
+                TeamMember(content_type=ct, object_id=record.pk, user=user, role=as_role)
+            )
+            for action in ROLE_ACTIONS[as_role]:
                 grants.append(
                     user_table(
                         user=user,
@@ -215,12 +226,21 @@ def fill(scale=1.0, seed=2026):
     n = sizes(scale)
     by_role = fill_users(n["users"])
     programs = fill_programs(n["programs"], rng, by_role)
-    grants = grant_teams(
-        type(programs[0]), programs, by_role[roles.PROGRAM_MANAGER], n["pm_teams"], rng
-    )
-    # Staff are viewers on a few programs each.
+    program_model = type(programs[0])
+    pms = by_role[roles.PROGRAM_MANAGER]
+    # A program manager leads a fifth of their ~50 teams and edits the rest.
+    grants = grant_teams(program_model, programs, pms, n["pm_teams"], rng, leads=n["pm_teams"] // 5)
+    # IC staff support much of the portfolio read-only; requesters follow their programs.
     grants += grant_teams(
-        type(programs[0]), programs, by_role[roles.IC_STAFF], 20, rng, role="viewer"
+        program_model, programs, by_role[roles.IC_STAFF], n["staff_programs"], rng, role="viewer"
+    )
+    grants += grant_teams(
+        program_model,
+        programs,
+        by_role[roles.TSFD_REQUESTER],
+        n["requester_programs"],
+        rng,
+        role="viewer",
     )
     for extra in _extra_fillers():
         grants += extra(n, rng, by_role, programs)

@@ -48,7 +48,10 @@ def fill_agreements(n, rng, by_role, programs):
     _index(
         Agreement, agreements, lambda a: (str(a), f"{a.number}\n{a.title}", a.get_absolute_url())
     )
-    return grant_teams(Agreement, agreements, by_role[roles.PROGRAM_MANAGER], 25, rng)
+    grants = grant_teams(Agreement, agreements, by_role[roles.PROGRAM_MANAGER], 50, rng)
+    return grants + grant_teams(
+        Agreement, agreements, by_role[roles.IC_STAFF], n["staff_agreements"], rng, role="viewer"
+    )
 
 
 def fill_tsfd(n, rng, by_role, programs):
@@ -155,7 +158,7 @@ def fill_fora(n, rng, by_role, programs):
         ],
     )
     _index(Forum, fora, lambda f: (str(f), f.name, f.get_absolute_url()))
-    return grant_teams(Forum, fora, by_role[roles.IC_STAFF], 5, rng)
+    return grant_teams(Forum, fora, by_role[roles.IC_STAFF], 20, rng)
 
 
 FILLERS = [fill_agreements, fill_tsfd, fill_fora]

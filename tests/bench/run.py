@@ -5,6 +5,9 @@ Prints a table and writes bench/results.json. Environment:
   BENCH_SCALE         default 1.0 (0.05 for a quick look)
   BENCH_REPEAT        timed requests per page after warm-up (default 15)
   BENCH_LOAD_SECONDS  duration of the load test (default 20; 0 skips it)
+  BENCH_REUSE         1: measure again on the database a previous run filled (no refill,
+                      no growth sample) — for profiling between runs
+  BENCH_PDF           0 skips the PDF timings
 """
 
 import json
@@ -278,29 +281,77 @@ def growth_sample(scale):
     }
 
 
+def object_permission_rows():
+    """Rows in every object-permission table, counted in the database (not by the fill)."""
+    from django.apps import apps
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+    bases = (UserObjectPermissionBase, GroupObjectPermissionBase)
+    return sum(
+        model.objects.count()
+        for model in apps.get_models()
+        if issubclass(model, bases) and not model._meta.abstract
+    )
+
+
+def refilled():
+    """What `fill()` returned, read back from a benchmark database filled earlier."""
+    from django.contrib.auth import get_user_model
+
+    from programs.models import Program
+    from tests.bench.fill import sizes
+
+    by_role = {}
+    users = get_user_model().objects.filter(username__startswith="bench").order_by("username")
+    for user in users.prefetch_related("groups"):
+        for group in user.groups.all():
+            by_role.setdefault(group.name, []).append(user)
+    programs = list(Program.objects.filter(code__startswith="BP-").order_by("code"))
+    return {"sizes": sizes(SCALE), "by_role": by_role, "programs": programs}
+
+
+def existing_fill():
+    """BENCH_REUSE=1 measures again on the database of the previous run, if it has one."""
+    if os.environ.get("BENCH_REUSE") != "1":
+        return None
+    try:
+        setup_django()
+        from django.contrib.auth import get_user_model
+
+        if get_user_model().objects.filter(username__startswith="bench").exists():
+            return refilled()
+    except Exception as error:  # no database yet, or not migrated
+        print("BENCH_REUSE: nothing to reuse,", error.__class__.__name__, flush=True)
+    return None
+
+
 def main():
     started = time.time()
-    recreate_database()
-    setup_django()
     small = None
-    if os.environ.get("BENCH_GROWTH", "1") != "0":
-        print("growth sample at a tenth of the size…", flush=True)
-        small = growth_sample(SCALE / 10)
-    from django.core.management import call_command
-    from django.db import connections
+    fill_seconds = None
+    filled = existing_fill()
+    if filled is None:
+        recreate_database()
+        setup_django()
+        if os.environ.get("BENCH_GROWTH", "1") != "0":
+            print("growth sample at a tenth of the size…", flush=True)
+            small = growth_sample(SCALE / 10)
+        from django.core.management import call_command
+        from django.db import connections
 
-    connections.close_all()
-    recreate_database()
-    call_command("migrate", verbosity=0)
-    from tests.bench.fill import fill
+        connections.close_all()
+        recreate_database()
+        call_command("migrate", verbosity=0)
+        from tests.bench.fill import fill
 
-    t0 = time.time()
-    filled = fill(SCALE)
-    fill_seconds = round(time.time() - t0, 1)
-    from django.db import connection
+        t0 = time.time()
+        filled = fill(SCALE)
+        fill_seconds = round(time.time() - t0, 1)
+        from django.db import connection
 
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    filled["object_permission_rows"] = object_permission_rows()
     pages, ratios, users = measure_pages(filled)
     if small:
         for label in ("programs list (leadership)", "global search"):
@@ -310,9 +361,11 @@ def main():
             ] = round(pages[label]["median_ms"] / small[label]["median_ms"], 2)
     users["programs"] = filled["programs"]
     load = load_test(users)
-    from tests.bench import pdf_bench
+    pdf = {"skipped": "BENCH_PDF=0"}
+    if os.environ.get("BENCH_PDF", "1") != "0":
+        from tests.bench import pdf_bench
 
-    pdf = pdf_bench.measure(users, filled)
+        pdf = pdf_bench.measure(users, filled)
     results = {
         "scale": SCALE,
         "sizes": filled["sizes"],

@@ -129,6 +129,31 @@ def test_leadership_packet_of_a_saved_view_covers_only_its_programs(client, user
     assert "CP-2026-701" in text and "CP-2026-702" not in text
 
 
+def test_leadership_packet_lists_the_most_urgent_action_items_and_counts_the_rest(
+    users, run_jobs, monkeypatch
+):
+    from fora.models import ActionItem
+    from tests.fora.factories import MeetingFactory
+
+    monkeypatch.setattr(content, "LEADERSHIP_ROWS", 3)
+    program("CP-2026-801", "Listed program")
+    meeting = MeetingFactory(title="Staff talks")
+    today = timezone.localdate()
+    for days, text in ((-9, "Overdue A"), (-2, "Overdue B"), (5, "Soon C"), (40, "Later D")):
+        ActionItem.objects.create(
+            meeting=meeting,
+            description=text,
+            owner_user=users["staff"],
+            due_date=today + datetime.timedelta(days=days),
+        )
+    packet = made(run_jobs, users["leader"], "leadership", {})
+    assert packet.status == Packet.Status.DONE, packet.error
+    text = " ".join(" ".join(read_pdf(packet)[1]).split())
+    assert "Overdue A" in text and "Overdue B" in text and "Soon C" in text
+    assert "Later D" not in text
+    assert "1 more open action item is not listed here" in text
+
+
 def test_a_brief_contains_only_what_its_requester_may_see(client, users, staff_program, run_jobs):
     from core.models import Country
 
