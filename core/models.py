@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,7 @@ from core.documents import document_path, validate_upload
 from core.markings import MarkedModel
 
 
-class Country(models.Model):
+class Country(AuditedModel):
     """An ISO 3166 country with the alliance memberships the office cares about."""
 
     iso2 = models.CharField("ISO alpha-2", max_length=2, unique=True)
@@ -48,7 +49,7 @@ class Country(models.Model):
         return [label for label, on in flags if on]
 
 
-class Organization(models.Model):
+class Organization(AuditedModel):
     """A ministry, service, agency, company, university or international body."""
 
     class Kind(models.TextChoices):
@@ -77,7 +78,7 @@ class Organization(models.Model):
         return f"{self.country.get_absolute_url()}#org-{self.pk}"
 
 
-class Contact(models.Model):
+class Contact(AuditedModel):
     """A counterpart person. Portal users are Django users, not contacts."""
 
     name = models.CharField(max_length=150)
@@ -399,6 +400,9 @@ class SearchEntry(models.Model):
     text = models.TextField()
     url = models.CharField(max_length=300)
     updated_at = models.DateTimeField(auto_now=True)
+    # The parsed text, kept by a PostgreSQL trigger on every insert and update (migration
+    # 0009), so a search never re-parses the text of the rows it filters. Unused on SQLite.
+    vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         constraints = [

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -144,10 +145,10 @@ def _postgres_entries(entries, q):
 
     query = SearchQuery(q, config=CONFIG, search_type="websearch")
     return (
-        entries.annotate(document=search_vector())
-        .filter(document=query)
+        entries.filter(vector=query)
+        .only("title", "url")
         .annotate(
-            rank=SearchRank(search_vector(), query),
+            rank=SearchRank(F("vector"), query),
             snippet=SearchHeadline(
                 "text",
                 query,
@@ -189,7 +190,7 @@ def search(user, q, per_type=10, types=None):
         else:
             for term in terms:
                 entries = entries.filter(text__icontains=term)
-            entries = entries.order_by("title")
+            entries = entries.defer("vector").order_by("title")
         total = entries.count()
         if not total:
             continue
