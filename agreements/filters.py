@@ -36,8 +36,11 @@ class AgreementFilterSet(filters.FilterSet):
         label="Participant country",
         help_text="Ctrl-click (⌘-click) to choose several.",
     )
-    program = filters.ModelChoiceFilter(
-        queryset=visible_programs, method="linked_program", label="Program"
+    # Typed, not picked: an office has thousands of programs, too many for a dropdown.
+    program = filters.CharFilter(
+        method="linked_program",
+        label="Program",
+        help_text="A program's code, or part of its name.",
     )
     legal_authority = filters.ModelChoiceFilter(queryset=LegalAuthority.objects.all())
     responsible_official = filters.ModelChoiceFilter(
@@ -75,11 +78,17 @@ class AgreementFilterSet(filters.FilterSet):
         )
 
     def linked_program(self, queryset, name, value: str):
+        value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            pk__in=Agreement.programs.through.objects.filter(program=value).values("agreement_id")
-        )
+        # Only programs the user may see: naming an unseen one must not reveal its links.
+        programs = visible_programs(self.request)
+        if value.isdigit():  # links and saved views of earlier versions carry the id
+            programs = programs.filter(pk=int(value))
+        else:
+            programs = programs.filter(Q(code__icontains=value) | Q(name__icontains=value))
+        links = Agreement.programs.through.objects.filter(program__in=programs.values("pk"))
+        return queryset.filter(pk__in=links.values("agreement_id"))
 
     def expiring(self, queryset, name, value: str):
         if value in (None, ""):

@@ -30,6 +30,15 @@ def navigation():
 
 
 def portal(request):
+    # Kept for the request: a detail page renders each related panel with the request's
+    # context, and its roles and unread count need reading once, not once per panel.
+    kept = getattr(request, "_portal_context", None)
+    if kept is None:
+        kept = request._portal_context = _portal(request)
+    return kept
+
+
+def _portal(request):
     user = getattr(request, "user", None)
     return {
         "portal_marking": settings.PORTAL_MARKING,

@@ -103,6 +103,9 @@ def sync_roles(group_model, permission_model):
 
 
 def role_names(user):
-    """The user's roles, in the order above."""
-    names = {g.name for g in user.groups.all()}
-    return [r for r in ROLE_PERMISSIONS if r in names]
+    """The user's roles, in the order above (read once per user object, i.e. request)."""
+    kept = getattr(user, "_role_names", None)
+    if kept is None:
+        names = {g.name for g in user.groups.all()}
+        kept = user._role_names = tuple(r for r in ROLE_PERMISSIONS if r in names)
+    return list(kept)

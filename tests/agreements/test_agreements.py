@@ -253,6 +253,11 @@ def test_program_and_authority_filters(client, users):
         a.pk
         for a in client.get(f"/agreements/?legal_authority={authority.pk}").context["table"].data
     ] == [linked.pk]
+    # Typed: the program's code, or a part of its name, in any case.
+    for typed in (program.code, program.name[3:12].upper()):
+        response = client.get("/agreements/", {"program": typed})
+        assert [a.pk for a in response.context["table"].data] == [linked.pk], typed
+    assert not client.get("/agreements/?program=no+such+program").context["table"].data
 
 
 def test_program_filter_refuses_a_program_the_user_cannot_see(client, users):
@@ -260,9 +265,9 @@ def test_program_filter_refuses_a_program_the_user_cannot_see(client, users):
     agreement = AgreementFactory(responsible_official=users["staff"])
     agreement.programs.add(program)
     client.force_login(users["staff"])
-    response = client.get(f"/agreements/?program={program.pk}")
-    assert list(response.context["table"].data) == []
-    assert program.name not in response.text
+    for typed in (str(program.pk), program.code, program.name):
+        response = client.get("/agreements/", {"program": typed})
+        assert list(response.context["table"].data) == [], typed
 
 
 def test_export_keeps_filters(client, users):
