@@ -69,3 +69,16 @@ format: install-test
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles
+
+# Backup and restore (see README, "Backup and restore"). Both read DATABASE_URL and
+# MEDIA_ROOT like the portal: `make backup`, then
+# `make restore BACKUP=backups/icportal-... [DATABASE_URL=...] [MEDIA_ROOT=...] [FORCE=1]`.
+.PHONY: backup restore
+BACKUP_DIR ?= backups
+
+backup: $(VENV)/.installed
+	$(PY) -m core.backup backup --output "$(BACKUP_DIR)"
+
+restore: $(VENV)/.installed
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/icportal-... [DATABASE_URL=...] [MEDIA_ROOT=...] [FORCE=1]" >&2; exit 2; }
+	$(PY) -m core.backup restore "$(BACKUP)" $(if $(filter 1 yes true,$(FORCE)),--force)

@@ -36,7 +36,7 @@ PRE_SIGNATURE = {
 }
 
 
-class LegalAuthority(models.Model):
+class LegalAuthority(AuditedModel):
     """A statute or authority an agreement is concluded under (admin-editable reference data)."""
 
     name = models.CharField(max_length=150, unique=True, help_text="e.g. Arms Export Control Act")

@@ -98,7 +98,32 @@ class AuditedModel(models.Model):
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             self._audit_write("delete", self._audit_changes(self._audit_values(), {}))
+            self._audit_cascade(kwargs.get("using"))
             return super().delete(*args, **kwargs)
+
+    def _audit_cascade(self, using=None):
+        """Record what the delete does to other audited rows, which never pass through
+        their own save() or delete(): rows deleted with this one (on_delete=CASCADE) and
+        references emptied (SET_NULL, SET_DEFAULT)."""
+        from django.db import router
+        from django.db.models.deletion import Collector
+
+        collector = Collector(using=using or router.db_for_write(type(self), instance=self))
+        collector.collect([self])
+        deleted = [row for rows in collector.data.values() for row in rows]
+        for queryset in collector.fast_deletes:
+            deleted.extend(queryset)
+        gone = {(type(row), row.pk) for row in deleted}
+        for row in deleted:
+            if isinstance(row, AuditedModel) and (type(row), row.pk) != (type(self), self.pk):
+                row._audit_write("delete", row._audit_changes(row._audit_values(), {}), False)
+        for (field, value), batches in collector.field_updates.items():
+            for row in (row for batch in batches for row in batch):
+                if isinstance(row, AuditedModel) and (type(row), row.pk) not in gone:
+                    old = _plain(getattr(row, field.attname))
+                    if old != value:
+                        change = [row._display(field, old), row._display(field, value)]
+                        row._audit_write("update", {field.name: change}, False)
 
     def audit_root(self):
         return self
@@ -138,7 +163,7 @@ class AuditedModel(models.Model):
                 changes[field.name] = [self._display(field, before), self._display(field, after)]
         return changes
 
-    def _audit_write(self, action, changes):
+    def _audit_write(self, action, changes, notify=True):
         from core.models import AuditEntry
 
         context = _context.get() or AuditContext()
@@ -158,7 +183,7 @@ class AuditedModel(models.Model):
 
         verb = {"create": "added", "update": "changed", "delete": "deleted"}[action]
         what = f"{verb} {self._meta.verbose_name} “{str(self)[:80]}”"
-        if root is not self or action != "delete":
+        if notify and (root is not self or action != "delete"):
             record_changed(root, context.user, what)
 
 

@@ -5,6 +5,7 @@ with the country list and the user list spent more time on options than a whole
 admin page. These widgets produce the same HTML directly.
 """
 
+import logging
 import time
 
 from django import forms
@@ -32,6 +33,7 @@ CACHED_CHOICE_MODELS = {
 # production), so every process drops its copy at once; the age limit is a backstop.
 CHOICES_MAX_AGE = 300
 _options = {}
+logger = logging.getLogger(__name__)
 
 
 def _generation_key(label):
@@ -40,11 +42,16 @@ def _generation_key(label):
 
 def _bump(sender, **kwargs):
     label = sender._meta.label_lower
-    if label in CACHED_CHOICE_MODELS:
+    if label not in CACHED_CHOICE_MODELS:
+        return
+    _options.clear()  # this process at once, whatever the shared cache says
+    try:
         try:
             cache.incr(_generation_key(label))
         except ValueError:  # not set yet
             cache.set(_generation_key(label), 1, None)
+    except Exception:  # noqa: BLE001 — the cache (Redis) is down: the age limit applies
+        logger.warning("choices cache: could not record a change to %s", label)
 
 
 def _bump_m2m(sender, instance, **kwargs):
@@ -79,7 +86,10 @@ def cached_options(choices):
         labeller.__module__,
         labeller.__qualname__,
     )
-    generation = cache.get(_generation_key(label), 0)
+    try:
+        generation = cache.get(_generation_key(label), 0)
+    except Exception:  # noqa: BLE001 — the cache (Redis) is down: read the options fresh
+        return None
     kept = _options.get(key)
     now = time.monotonic()
     if kept and kept[0] == generation and now - kept[1] < CHOICES_MAX_AGE:

@@ -26,7 +26,7 @@ from core.models import Country, Organization
 DAY = timedelta(days=1)
 
 
-class ReviewArea(models.Model):
+class ReviewArea(AuditedModel):
     """A review a case may have to pass (NDP, anti-tamper, LO/CLO…); admin-editable."""
 
     code = models.CharField(max_length=20, unique=True, help_text="Short name, e.g. NDP")
@@ -48,7 +48,7 @@ class ReviewArea(models.Model):
         return self.code
 
 
-class InformationCategory(models.Model):
+class InformationCategory(AuditedModel):
     """A category of information to be disclosed (the NDP-1 categories); admin-editable."""
 
     number = models.PositiveSmallIntegerField(null=True, blank=True)
