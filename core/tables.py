@@ -5,6 +5,7 @@ import inspect
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
+from django.urls import reverse
 from django.utils.html import escape, format_html
 from django_tables2.rows import BoundRow
 from django_tables2.utils import Accessor
@@ -35,6 +36,22 @@ class SelectionColumn(tables.Column):
                 record.pk,
             )
         return ""
+
+
+_URL_PARTS = {}
+_SENTINEL = 987654321987
+
+
+def detail_url(record):
+    """record.get_absolute_url(), without a reverse() per row for models that name their
+    detail route in `detail_url_name` (the route is reversed once, then filled in)."""
+    name = getattr(type(record), "detail_url_name", None)
+    if name is None:
+        return record.get_absolute_url()
+    parts = _URL_PARTS.get(name)
+    if parts is None:
+        parts = _URL_PARTS[name] = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
+    return f"{parts[0]}{record.pk}{parts[1]}"
 
 
 class PortalTable(tables.Table):
@@ -152,7 +169,7 @@ class PortalTable(tables.Table):
             if content == default:
                 return content
             target = accessor.resolve(record, quiet=True)
-            url = (target if hasattr(target, "get_absolute_url") else record).get_absolute_url()
+            url = detail_url(target if hasattr(target, "get_absolute_url") else record)
             return format_html('<a href="{}">{}</a>', url, content)
 
         return linked
@@ -168,8 +185,10 @@ class PortalTable(tables.Table):
             except FieldDoesNotExist:
                 field = None
         if field is not None and getattr(field, "choices", None) and field.concrete:
-            method = f"get_{field.name}_display"
-            return lambda record: getattr(record, method)()
+            # The labels once per page (get_FOO_display() rebuilds them on every call).
+            labels = {value: str(label) for value, label in field.flatchoices}
+            attname = field.attname
+            return lambda record: labels.get(getattr(record, attname), getattr(record, attname))
         return lambda record: accessor.resolve(record, quiet=True)
 
     def _slow_cell(self, record, name):

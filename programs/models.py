@@ -117,8 +117,10 @@ class Program(VersionedModel, AuditedModel, MarkedModel):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    detail_url_name = "programs:detail"  # lets tables fill the URL in without reverse()
+
     def get_absolute_url(self):
-        return reverse("programs:detail", args=[self.pk])
+        return reverse(self.detail_url_name, args=[self.pk])
 
     def clean(self):
         super().clean()

@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from core.tables import PortalTable, SelectionColumn
 from programs.models import Program
 
+HEALTH_LABELS = dict(Program.Health.choices)
+
 
 class ProgramTable(PortalTable):
     selection = SelectionColumn()
@@ -48,7 +50,9 @@ class ProgramTable(PortalTable):
 
     def render_health(self, record):
         return format_html(
-            '<span class="health health--{}">{}</span>', record.health, record.get_health_display()
+            '<span class="health health--{}">{}</span>',
+            record.health,
+            HEALTH_LABELS.get(record.health, record.health),
         )
 
     def value_health(self, record):
