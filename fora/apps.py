@@ -6,7 +6,7 @@ class ForaConfig(AppConfig):
     verbose_name = "Fora"
 
     def ready(self):
-        from fora import panels
+        from fora import panels, signals  # noqa: F401  (receivers)
 
         panels.register()
 

@@ -158,8 +158,7 @@ def seed(context):
         fora.append(forum)
         if not created:
             continue
-        forum.countries.set(countries)
-        forum.record_countries_change([])
+        forum.countries.set(countries)  # recorded in the history by fora.signals
         for username, role in team.items():
             teams.set_member(forum, users[username], role)
         for g, group in enumerate(groups):

@@ -46,7 +46,11 @@ class ForumCountriesMixin:
 
     def _save_m2m(self):
         before = list(self.instance.countries.values_list("iso3", flat=True))
-        super()._save_m2m()
+        self.instance._countries_audited_by_caller = True  # one row for the whole edit
+        try:
+            super()._save_m2m()
+        finally:
+            del self.instance._countries_audited_by_caller
         self.instance.record_countries_change(before)
 
 

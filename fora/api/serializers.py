@@ -76,14 +76,15 @@ class ForumSerializer(ModelCleanSerializer):
             attrs["countries"] = countries
         return attrs
 
-    def create(self, validated_data):
-        forum = super().create(validated_data)
-        forum.record_countries_change([])
-        return forum
-
+    # A new forum's countries are recorded by fora.signals as they are added; an update
+    # records one before/after row for the whole change.
     def update(self, instance, validated_data):
         before = list(instance.countries.values_list("iso3", flat=True))
-        forum = super().update(instance, validated_data)
+        instance._countries_audited_by_caller = True
+        try:
+            forum = super().update(instance, validated_data)
+        finally:
+            del instance._countries_audited_by_caller
         forum.record_countries_change(before)
         return forum
 

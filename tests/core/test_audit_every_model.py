@@ -377,11 +377,13 @@ def test_create_update_delete_each_leave_an_audit_row(model, walker):
     editing = model._base_manager.get(pk=pk)
     unchanged = model._base_manager.get(pk=pk)
     field = _edit(editing)
+    # Building may already have recorded updates (a forum's countries, added after it).
+    earlier = {e.pk for e in _entries(instance, pk, "update")}
     with audit_context(walker, SOURCE):
         editing.save()
     before, after = shown(unchanged, field), shown(editing, field)
     assert before != after
-    (updated,) = _entries(instance, pk, "update")
+    (updated,) = [e for e in _entries(instance, pk, "update") if e.pk not in earlier]
     _check_entry(
         updated, editing, _key(editing.audit_root()), walker, {field.name: [before, after]}
     )
@@ -402,7 +404,7 @@ def test_create_update_delete_each_leave_an_audit_row(model, walker):
         for e in AuditEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(model), object_id=pk
         ).order_by("id")
-    ] == ["create", "update", "delete"]
+    ] == ["create", *["update"] * (len(earlier) + 1), "delete"]
 
 
 @pytest.mark.django_db
@@ -447,15 +449,6 @@ M2M = [(model, field) for model in AUDITED for field in model._meta.many_to_many
             model,
             field,
             id=f"{model._meta.label}.{field.name}",
-            marks=[
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="Forum.countries is audited by the forum form and API only "
-                    "(Forum.record_countries_change): an admin-site or shell change is not",
-                )
-            ]
-            if (model, field.name) == (Forum, "countries")
-            else [],
         )
         for model, field in M2M
     ],
