@@ -51,3 +51,23 @@ def test_edit_program_shows_errors_then_saves(live_server, page, make_user):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Quiet harbour II")
     expect(page.get_by_role("status").first).to_contain_text("saved")
+
+
+def test_a_filtered_list_saved_as_a_view_opens_again_with_its_filter(live_server, page, make_user):
+    make_user("leader", "Leadership")
+    with_children(ProgramFactory(name="Amber rotorcraft", health="yellow"))
+    with_children(ProgramFactory(name="Crimson radar", health="red"))
+    sign_in(page, live_server, "leader")
+    page.goto(f"{live_server.url}/programs/")
+    page.locator("#filter-form label", has_text=re.compile(r"^Red$")).click()
+    expect(page.locator("#results")).not_to_contain_text("Amber rotorcraft")
+    page.get_by_text("Saved views", exact=True).click()
+    page.get_by_label("Save this view as").fill("Red programs")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_role("status").first).to_contain_text("Saved view “Red programs”")
+    # Fresh, unfiltered: the saved view is listed and brings its filter back.
+    page.goto(f"{live_server.url}/programs/")
+    expect(page.locator("#results")).to_contain_text("Amber rotorcraft")
+    page.get_by_role("link", name="Red programs").click()
+    expect(page.locator("#results")).to_contain_text("Crimson radar")
+    expect(page.locator("#results")).not_to_contain_text("Amber rotorcraft")
