@@ -2,6 +2,7 @@
 
 import io
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from django.db import connection
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from briefs import jobs
 from briefs.models import Packet
 from briefs.tasks import render_packet
 from core import teams
@@ -42,8 +44,20 @@ def test_ask_for_a_brief_from_a_program_then_download_and_open_it(
 
 
 def test_progress_bar_follows_a_packet_rendered_in_the_background(
-    reference_countries, live_server, page, make_user
+    reference_countries, live_server, page, make_user, monkeypatch
 ):
+    # A small packet renders faster than the page polls (every second): the worker
+    # lingers once, after its first progress write, as a big packet's would.
+    original = jobs.Run.report
+    lingered = threading.Event()
+
+    def report_then_linger(self, percent, step, force=False):
+        original(self, percent, step, force)
+        if 0 < self._last_percent < 100 and not lingered.is_set():
+            lingered.set()
+            time.sleep(2.5)
+
+    monkeypatch.setattr(jobs.Run, "report", report_then_linger)
     leader = make_user("leader", "Leadership")
     for i in range(6):
         with_children(ProgramFactory(code=f"CP-2026-41{i}"))

@@ -66,7 +66,11 @@ def demo(db, monkeypatch, settings, tmp_path):
     return {u.username: u for u in get_user_model().objects.filter(username__in=ROLES)}
 
 
+TRIED = {"signed out": 0, "roles": 0}  # requests made, printed for the report (-s)
+
+
 def _request(client, url, view):
+    TRIED["roles"] += 1
     if post_only(view):
         return client.post(url)
     response = client.get(url)
@@ -92,8 +96,10 @@ def test_signed_out_users_reach_sign_in_from_every_page(client, demo):
         url = fill(route, pk=1, **SAMPLE_VALUES)
         assert "<" not in url, f"{route}: a parameter this test cannot fill — declare it"
         response = client.get(url)
+        TRIED["signed out"] += 1
         assert response.status_code == 302, f"{url} answered {response.status_code}"
         assert response["Location"].startswith("/accounts/login/"), url
+    print(f"\nevery URL, signed out: {TRIED['signed out']} pages of {len(all_routes())} routes")
 
 
 def test_every_record_url_declares_its_model():
@@ -108,6 +114,7 @@ def test_every_record_url_declares_its_model():
 def test_each_role_gets_404_for_what_it_may_not_see_and_never_500(client, demo):
     for role in ROLES:
         _check_role(client, demo[role], role)
+    print(f"\nevery URL × {len(ROLES)} roles: {TRIED['roles']} requests")
 
 
 def _check_role(client, user, role):
