@@ -347,3 +347,12 @@ ActionItemFormSet = inlineformset_factory(
     extra=2,
     can_delete=True,
 )
+
+
+class ActionItemStatusForm(PortalFormMixin, forms.ModelForm):
+    """What an action item's owner may change: its status and what closed it."""
+
+    class Meta:
+        model = ActionItem
+        fields = ["status", "closure_note"]
+        widgets = {"closure_note": forms.Textarea(attrs={"rows": 3})}

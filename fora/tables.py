@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -131,8 +132,23 @@ class ActionItemTable(PortalTable):
         )
         row_attrs = {"class": lambda record: "milestone-overdue" if record.is_overdue else ""}
 
+    @property
+    def user_pk(self):
+        """The signed-in user (RequestConfig puts the request on the table)."""
+        request = getattr(self, "request", None)
+        return getattr(getattr(request, "user", None), "pk", None)
+
     def render_description(self, record):
-        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), str(record))
+        link = format_html('<a href="{}">{}</a>', record.get_absolute_url(), str(record))
+        if self.user_pk is not None and record.owner_user_id == self.user_pk:
+            update = reverse("fora:meetings:action_item_update", args=[record.pk])
+            return format_html(
+                '{} <a class="action-item-update" href="{}">Update<span class="usa-sr-only">'
+                " status of this item</span></a>",
+                link,
+                update,
+            )
+        return link
 
     def value_description(self, record):
         return record.description

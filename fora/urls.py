@@ -24,6 +24,11 @@ meeting_patterns = [
     path("meetings/<int:pk>/action-items/", views.ActionItemsView.as_view(), name="action_items"),
     path("meetings/<int:pk>/meeting.ics", guards(Meeting)(views.meeting_ics), name="ics"),
     path("action-items/", views.ActionItemListView.as_view(), name="my_action_items"),
+    path(
+        "action-items/<int:pk>/update/",
+        views.ActionItemUpdateView.as_view(),
+        name="action_item_update",
+    ),
 ]
 
 calendar_patterns = [

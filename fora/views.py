@@ -4,6 +4,7 @@ from collections import OrderedDict
 from functools import partial
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
@@ -21,6 +22,7 @@ from fora.feeds import calendar_links
 from fora.filters import ForumFilterSet, MeetingFilterSet, MyActionItemFilterSet
 from fora.forms import (
     ActionItemFormSet,
+    ActionItemStatusForm,
     AgendaItemFormSet,
     AttendeeFormSet,
     ForumBulkEditForm,
@@ -336,3 +338,51 @@ class ActionItemListView(generic.ObjectListView):
     def extra_context(self, request):
         mine = request.GET.get("owner", "mine") in ("", "mine")
         return {"can_add": False, "title": "My action items" if mine else "Action items"}
+
+
+class ActionItemUpdateView(View):
+    """The owner of an action item (or anyone who may edit the meeting) updates its status.
+
+    An owner may be only a viewer of the forum: the meeting's action-items page needs
+    "change" on the forum, so without this page they could not close their own item.
+    """
+
+    guarded_model = ActionItem
+
+    def _item(self, request, pk):
+        item = permissions.get_object_or_404(
+            ActionItem.objects.select_related("meeting__forum", "owner_user"),
+            request.user,
+            "view",
+            pk=pk,
+        )
+        if item.owner_user_id != request.user.pk and not permissions.can(
+            request.user, "change", item
+        ):
+            raise PermissionDenied("Only the item's owner or the forum's editors may update it.")
+        return item
+
+    def _render(self, request, item, form):
+        return render(
+            request,
+            "core/object_edit.html",
+            {
+                "object": item,
+                "form": form,
+                "cancel_url": reverse("fora:meetings:my_action_items"),
+                "page_marking": combined([item.meeting.forum, item.meeting]),
+            },
+        )
+
+    def get(self, request, pk):
+        item = self._item(request, pk)
+        return self._render(request, item, ActionItemStatusForm(instance=item, user=request.user))
+
+    def post(self, request, pk):
+        item = self._item(request, pk)
+        form = ActionItemStatusForm(request.POST, instance=item, user=request.user)
+        if not form.is_valid():
+            return self._render(request, item, form)
+        form.save()
+        messages.success(request, f"Action item “{item}” saved.")
+        return redirect("fora:meetings:my_action_items")

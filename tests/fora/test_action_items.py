@@ -182,3 +182,43 @@ def test_formset_tells_a_newly_named_owner_once(client, meeting, users):
     response = client.post(url, form)
     assert response.status_code == 200
     assert not ActionItem.objects.filter(description="Leak it").exists()
+
+
+def test_an_owner_who_only_views_the_forum_closes_their_own_item(client, meeting, users):
+    from core.models import AuditEntry
+
+    owner = users["requester"]
+    teams.set_member(meeting.forum, owner, "viewer")
+    mine = item(meeting, owner, description="Confirm the test range dates")
+    theirs = item(meeting, users["staff"], description="Draft the minutes")
+    client.force_login(owner)
+    listing = client.get("/fora/action-items/").content.decode()
+    assert f"/fora/action-items/{mine.pk}/update/" in listing
+    assert f"/fora/action-items/{theirs.pk}/update/" not in listing
+    # The meeting's own action-items page needs "change" on the forum: not for a viewer.
+    assert client.get(f"/fora/meetings/{meeting.pk}/action-items/").status_code == 403
+    url = f"/fora/action-items/{mine.pk}/update/"
+    refused = client.post(url, {"status": "done", "closure_note": "  "})
+    assert refused.status_code == 200 and "Say what closed the item." in refused.text
+    mine.refresh_from_db()
+    assert mine.status == "open"  # nothing saved
+    done = client.post(url, {"status": "done", "closure_note": "Dates confirmed by e-mail."})
+    assert done.status_code == 302
+    mine.refresh_from_db()
+    assert mine.status == "done" and mine.closed_on == TODAY
+    entry = AuditEntry.objects.filter(object_id=mine.pk, action="update").latest("id")
+    assert entry.user == owner and entry.changes["status"] == ["Open", "Done"]
+    # Someone else's item: seen, but not theirs to update.
+    assert client.get(f"/fora/action-items/{theirs.pk}/update/").status_code == 403
+    assert (
+        client.post(f"/fora/action-items/{theirs.pk}/update/", {"status": "dropped"}).status_code
+        == 403
+    )
+    theirs.refresh_from_db()
+    assert theirs.status == "open"
+
+
+def test_an_item_on_a_forum_one_may_not_see_is_not_found(client, meeting, users):
+    hidden = item(meeting, users["staff"])
+    client.force_login(users["requester"])
+    assert client.get(f"/fora/action-items/{hidden.pk}/update/").status_code == 404
