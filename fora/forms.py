@@ -178,7 +178,13 @@ def _delegation_country_ids(meeting):
 
 
 class AgendaItemForm(ChildForm):
-    link = forms.ChoiceField(required=False, label="About (program, agreement, TSFD request)")
+    # Typed, not picked: an office has thousands of programs, agreements and requests.
+    link = forms.CharField(
+        required=False,
+        max_length=60,
+        label="About (program code, agreement or TSFD request number)",
+        help_text="e.g. CP-2026-001 or MOU-GBR-2019-01; leave empty for none.",
+    )
 
     class Meta:
         model = AgendaItem
@@ -188,54 +194,49 @@ class AgendaItemForm(ChildForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["order"].widget.attrs["class"] += " width-8"
-        choices = self._choices()
         item = self.instance
         self.keeps_hidden_link = False
-        if item.linked_type_id and item.linked_id:
-            key = links.link_key(item.linked_type_id, item.linked_id)
-            if any(key == value for _group, options in choices for value, _ in options):
-                self.initial["link"] = key
+        if item.pk and item.linked_type_id and item.linked_id:
+            record = self._visible_links().get(item.pk)
+            if record is not None:
+                self.initial["link"] = links.identifier(record)
             else:
                 # Linked to a record this editor may not see: keep it, and show nothing
                 # that differs from "no link" (they must not learn it exists).
                 self.keeps_hidden_link = True
-                self.initial["link"] = KEEP_LINK
-                self.fields["link"].choices = [(KEEP_LINK, "—"), *choices]
-                return
-        self.fields["link"].choices = [("", "—"), *choices]
 
-    def _choices(self):
-        # One list for every row of the formset: computed once per request.
-        cache = getattr(self.parent, "_link_choices", None)
+    def _visible_links(self):
+        # The links of every row of the formset, read once per request (a query per kind).
+        cache = getattr(self.parent, "_visible_links", None)
         if cache is None or cache[0] != getattr(self.user, "pk", None):
-            cache = (getattr(self.user, "pk", None), links.choices_for(self.user))
+            items = self.parent.agenda_items.all() if self.parent is not None else []
+            cache = (getattr(self.user, "pk", None), links.visible_links(items, self.user))
             if self.parent is not None:
-                self.parent._link_choices = cache
+                self.parent._visible_links = cache
         return cache[1]
 
     def clean_link(self):
-        value = self.cleaned_data.get("link") or ""
-        if value == KEEP_LINK:
-            if not self.keeps_hidden_link:
-                raise forms.ValidationError("Choose a record from the list.")
-            return KEEP_LINK
+        value = (self.cleaned_data.get("link") or "").strip()
         if not value:
-            return ""
-        parsed = links.parse_key(value)
-        if parsed is None or links.resolve(*parsed, self.user) is None:
-            raise forms.ValidationError("Choose a record from the list.")
-        return value
+            return KEEP_LINK if self.keeps_hidden_link else ""
+        record = links.find(value, self.user)
+        if record is None:
+            raise forms.ValidationError(
+                f"No program, agreement or TSFD request you may see has the code or number "
+                f"“{value}”."
+            )
+        return record
 
     def save(self, commit=True):
         value = self.cleaned_data.get("link")
-        if value != KEEP_LINK:
-            parsed = links.parse_key(value)
-            if parsed is None:
-                self.instance.linked_type = None
-                self.instance.linked_id = None
-            else:
-                self.instance.linked_type = links.content_type_for(parsed[0])
-                self.instance.linked_id = parsed[1]
+        if value == KEEP_LINK:
+            pass
+        elif not value:
+            self.instance.linked_type = None
+            self.instance.linked_id = None
+        else:
+            self.instance.linked_type = links.content_type_for(value._meta.label_lower)
+            self.instance.linked_id = value.pk
         return super().save(commit=commit)
 
 

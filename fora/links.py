@@ -12,12 +12,6 @@ from django.contrib.contenttypes.models import ContentType
 from core import permissions
 from fora.models import LINKABLE_MODELS
 
-LABELS = {
-    "programs.program": "Programs",
-    "agreements.agreement": "Agreements",
-    "tsfd.disclosurerequest": "TSFD requests",
-}
-
 
 def linkable_models():
     """(label, model) of each link target whose app has its model today."""
@@ -30,17 +24,30 @@ def linkable_models():
     return found
 
 
-def link_key(content_type_id, object_id):
-    content_type = ContentType.objects.get_for_id(content_type_id)
-    return f"{content_type.app_label}.{content_type.model}:{object_id}"
+# What a user types to name a record: its code or number, as printed everywhere.
+IDENTIFIERS = {
+    "programs.program": "code",
+    "agreements.agreement": "number",
+    "tsfd.disclosurerequest": "number",
+}
 
 
-def parse_key(value):
-    """("programs.program", 12) from "programs.program:12", or None."""
-    label, _, pk = (value or "").partition(":")
-    if label not in LINKABLE_MODELS or not pk.isdigit():
+def identifier(record):
+    return getattr(record, IDENTIFIERS[record._meta.label_lower])
+
+
+def find(value, user):
+    """The record whose code or number is `value` (any case), if `user` may see it."""
+    value = (value or "").strip()
+    if not value:
         return None
-    return label, int(pk)
+    for label, model in linkable_models():
+        lookup = {f"{IDENTIFIERS[label]}__iexact": value}
+        found = permissions.restrict(model._default_manager.filter(**lookup), user, "view")
+        record = found.first()
+        if record is not None:
+            return record
+    return None
 
 
 def resolve(label, pk, user):
@@ -50,17 +57,6 @@ def resolve(label, pk, user):
     except LookupError:
         return None
     return permissions.restrict(model._default_manager.filter(pk=pk), user, "view").first()
-
-
-def choices_for(user):
-    """Grouped select choices of every record `user` may link an agenda item to."""
-    groups = []
-    for label, model in linkable_models():
-        records = permissions.restrict(model._default_manager.all(), user, "view")
-        options = [(f"{label}:{r.pk}", str(r)[:120]) for r in records]
-        if options:
-            groups.append((LABELS[label], options))
-    return groups
 
 
 def visible_links(items, user):

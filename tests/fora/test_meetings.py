@@ -64,9 +64,11 @@ def test_agenda_editor_keeps_a_link_they_cannot_see_without_learning_of_it(clien
         "agenda_items-INITIAL_FORMS": str(len(items)),
     }
     for i, item in enumerate(items):
-        form = links.link_key(item.linked_type_id, item.linked_id) if item.linked_id else ""
+        # The form shows the code of a record the editor sees, nothing for one they do not.
+        form = links.identifier(item.linked_record) if item.linked_id else ""
         if item.linked_id == scene["unseen"].pk:
-            form = "__keep__"
+            form = ""
+            assert f'name="agenda_items-{i}-link" value' not in page
         data.update(
             {
                 f"agenda_items-{i}-id": item.pk,
@@ -93,11 +95,11 @@ def test_agenda_refuses_a_link_to_a_record_the_editor_cannot_see(client, scene, 
             "agenda_items-INITIAL_FORMS": "0",
             "agenda_items-0-order": "9",
             "agenda_items-0-title": "Sneaky",
-            "agenda_items-0-link": f"programs.program:{scene['unseen'].pk}",
+            "agenda_items-0-link": scene["unseen"].code.lower(),
         },
     )
     assert response.status_code == 200
-    assert "valid choice" in response.text
+    assert "No program, agreement or TSFD request you may see has the code" in response.text
     assert not AgendaItem.objects.filter(title="Sneaky").exists()
 
 
@@ -266,3 +268,39 @@ def test_meeting_page_queries_do_not_grow_with_the_agenda(
         )
     with django_assert_max_num_queries(len(before)):
         client.get(url)
+
+
+def test_agenda_item_links_a_record_by_its_typed_code(client, scene, users):
+    client.force_login(users["staff"])
+    url = f"/fora/meetings/{scene['meeting'].pk}/agenda/"
+    existing = list(scene["meeting"].agenda_items.order_by("order"))
+    data = {
+        "parent_version": scene["meeting"].version,
+        "agenda_items-TOTAL_FORMS": str(len(existing) + 1),
+        "agenda_items-INITIAL_FORMS": str(len(existing)),
+    }
+    for i, item in enumerate(existing):
+        data.update(
+            {
+                f"agenda_items-{i}-id": item.pk,
+                f"agenda_items-{i}-order": item.order,
+                f"agenda_items-{i}-title": item.title,
+                f"agenda_items-{i}-link": links.identifier(item.linked_record)
+                if item.linked_id and item.linked_id != scene["unseen"].pk
+                else "",
+            }
+        )
+    n = len(existing)
+    data.update(
+        {
+            f"agenda_items-{n}-order": "20",
+            f"agenda_items-{n}-title": "Status of the seen program",
+            f"agenda_items-{n}-link": f"  {scene['seen'].code.lower()} ",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    added = AgendaItem.objects.get(title="Status of the seen program")
+    assert added.linked_record == scene["seen"]
+    # The agenda page shows the code back in the field.
+    assert f'value="{scene["seen"].code}"' in client.get(url).text
