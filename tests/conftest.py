@@ -108,14 +108,30 @@ def _reference_countries(request):
     """Transactional tests (live servers, workers) flush the database after each test.
 
     A flush re-runs post_migrate (content types, permissions, role groups) but not the
-    data migration that loads countries: put them back before each such test.
+    data migrations that load reference data (countries, legal authorities, TSFD review
+    areas and information categories): put them back before each such test.
     """
     marker = request.node.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")):
         return
     request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from agreements.models import LegalAuthority
     from core.countries import country_rows
     from core.models import Country
 
     if not Country.objects.exists():
         Country.objects.bulk_create(Country(**row) for row in country_rows())
+    if not LegalAuthority.objects.exists():
+        for migration in REFERENCE_DATA_MIGRATIONS:
+            import_module(migration).seed(apps, None)
+
+
+# The data migrations whose `seed(apps, schema_editor)` loads reference data (idempotent).
+REFERENCE_DATA_MIGRATIONS = (
+    "agreements.migrations.0003_legal_authorities",
+    "tsfd.migrations.0002_reference_data",
+)
