@@ -188,7 +188,7 @@ def test_the_reminder_job_is_on_the_beat_schedule():
     assert "agreements.tasks.send_agreement_reminders" in entries
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL, reason="no REDIS_URL: embedded broker")
 def test_a_real_worker_raises_the_reminders_once(make_user):
     """The beat job through Redis and a real worker process, twice: one notification."""
