@@ -118,11 +118,15 @@ def _reference_countries(request):
     from importlib import import_module
 
     from django.apps import apps
+    from django.contrib.auth.models import Group
+    from django.core.management.sql import emit_post_migrate_signal
 
     from agreements.models import LegalAuthority
     from core.countries import country_rows
     from core.models import Country
 
+    if not Group.objects.exists():  # content types, permissions, role groups
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     if not Country.objects.exists():
         Country.objects.bulk_create(Country(**row) for row in country_rows())
     if not LegalAuthority.objects.exists():

@@ -34,22 +34,6 @@ DOMAIN_APPS = ("core", "programs", "agreements", "tsfd", "fora", "briefs")
 FILE_BYTES = bytes(range(256)) * 40 + b"\r\n\x00end"
 
 
-@pytest.fixture(autouse=True)
-def _post_migrate_rows(request):
-    """A transactional test flushed with serialized_rollback=True (agreements' worker test)
-    leaves no content types, permissions or role groups behind: put them back as migrate
-    does before a transactional test here needs them."""
-    marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")):
-        return
-    request.getfixturevalue("transactional_db")
-    from django.contrib.auth.models import Group
-    from django.core.management.sql import emit_post_migrate_signal
-
-    if not Group.objects.exists():
-        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-
-
 def make(*args, **variables):
     """Run a make target of the repository as an operator would: `make restore BACKUP=...`."""
     # Not the variables of an enclosing `make test` (MAKEFLAGS would carry its overrides).

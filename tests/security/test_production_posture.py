@@ -31,22 +31,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def _post_migrate_rows(request):
-    """A transactional test flushed with serialized_rollback=True (agreements' worker test)
-    leaves no content types, permissions or role groups behind: put them back as migrate
-    does before a transactional test here needs them."""
-    marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")):
-        return
-    request.getfixturevalue("transactional_db")
-    from django.contrib.auth.models import Group
-    from django.core.management.sql import emit_post_migrate_signal
-
-    if not Group.objects.exists():
-        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-
-
 SECRET = "posture-test-secret-key-" + "k" * 40
 PASSWORD = "Posture-Test-Password-42"
 ONE_YEAR = 365 * 24 * 3600
