@@ -86,7 +86,9 @@ def restrict(queryset, user, action="view"):
     if extra is not None:
         extra_q = extra(user, action)
         if extra_q is not None:
-            more.append(model._default_manager.filter(extra_q).values("pk"))
+            # No ORDER BY inside a UNION branch (SQLite refuses one; a model may have a
+            # default ordering).
+            more.append(model._default_manager.filter(extra_q).order_by().values("pk"))
     return queryset.filter(pk__in=permitted_ids(model, user, action, *more))
 
 
