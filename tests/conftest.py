@@ -115,6 +115,11 @@ def _reference_countries(request):
     if not (marker and marker.kwargs.get("transaction")):
         return
     request.getfixturevalue("transactional_db")
+    restore_reference_data()
+
+
+def restore_reference_data():
+    """Post-migrate rows and migration-loaded reference data, if a flush removed them."""
     from importlib import import_module
 
     from django.apps import apps

@@ -44,12 +44,10 @@ def run_jobs(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def reference_countries(transactional_db):
-    """Transactional tests flush the database, countries included: put them back."""
-    from core.countries import country_rows
-    from core.models import Country
+    """Transactional tests flush the database, reference data included: put it back."""
+    from tests.conftest import restore_reference_data
 
-    if not Country.objects.exists():
-        Country.objects.bulk_create(Country(**row) for row in country_rows())
+    restore_reference_data()
 
 
 @pytest.fixture
