@@ -4,18 +4,20 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
 from agreements.models import Agreement
+from core.history import ref
 from programs.models import Program
 
 
 @receiver(m2m_changed, sender=Agreement.programs.through)
 def audit_program_links(sender, instance, action, reverse, pk_set, **kwargs):
-    """Record linking and unlinking programs on the agreement's History tab."""
+    """Record linking and unlinking programs on the agreement's History tab, as references
+    to the programs (their codes are resolved for each reader, see core.history)."""
     if action not in ("post_add", "post_remove") or not pk_set:
         return
     agreements = Agreement.objects.filter(pk__in=pk_set) if reverse else [instance]
-    programs = [instance] if reverse else Program.objects.filter(pk__in=pk_set)
-    codes = ", ".join(sorted(p.code for p in programs))
-    before, after = (None, codes) if action == "post_add" else (codes, None)
+    program_ids = [instance.pk] if reverse else sorted(pk_set)
+    links = [ref(Program, pk) for pk in program_ids]
+    before, after = (None, links) if action == "post_add" else (links, None)
     key = "programs linked" if action == "post_add" else "programs unlinked"
     for agreement in agreements:
         agreement._audit_write("update", {key: [before, after]})

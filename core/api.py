@@ -157,11 +157,11 @@ class HistoryMixin:
 
     @action(detail=True, methods=["get"], serializer_class=AuditEntrySerializer)
     def history(self, request, pk=None):
-        from core.generic_views import history_of
+        from core import history
 
         obj = self.get_object()
-        page = self.paginate_queryset(history_of(obj))
-        data = AuditEntrySerializer(page, many=True).data
+        page = self.paginate_queryset(history.history_of(obj))
+        data = AuditEntrySerializer(history.readable(page, request.user), many=True).data
         return self.get_paginated_response(data)
 
 

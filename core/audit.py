@@ -145,22 +145,51 @@ class AuditedModel(models.Model):
             if f.attname in self.__dict__
         }
 
-    def _display(self, field, raw):
+    def _display(self, field, raw, values=None):
+        """What an audit row keeps of one value: a reference for a link to another record
+        (never its text, see core.history), the label of a choice, else the value."""
+        from core.history import ref
+
         if raw in (None, ""):
             return raw
         if field.is_relation:
-            target = field.related_model._base_manager.filter(pk=raw).first()
-            return str(target) if target is not None else f"#{raw} (deleted)"
+            if field.related_model is ContentType:  # the kind of a generic link
+                return ContentType.objects.get_for_id(raw).name
+            return ref(field.related_model, raw)
+        generic = self._audit_generic_links().get(field.attname)
+        if generic is not None:
+            type_id = (values or {}).get(generic, getattr(self, generic, None))
+            if type_id:
+                model = ContentType.objects.get_for_id(type_id).model_class()
+                if model is not None:
+                    return ref(model, raw)
+            return None
         if field.choices:
             return str(dict(field.flatchoices).get(raw, raw))
         return raw
+
+    @classmethod
+    def _audit_generic_links(cls):
+        """{id column: content-type column} of the model's generic links (an agenda item's
+        linked record, a document's record): their ids are kept as references too."""
+        from django.contrib.contenttypes.fields import GenericForeignKey
+
+        links = {}
+        for private in cls._meta.private_fields:
+            if isinstance(private, GenericForeignKey):
+                type_field = cls._meta.get_field(private.ct_field)
+                links[cls._meta.get_field(private.fk_field).attname] = type_field.attname
+        return links
 
     def _audit_changes(self, old, new):
         changes = {}
         for field in self._audit_fields():
             before, after = _plain(old.get(field.attname)), new.get(field.attname)
             if before != after:
-                changes[field.name] = [self._display(field, before), self._display(field, after)]
+                changes[field.name] = [
+                    self._display(field, before, old),
+                    self._display(field, after, new),
+                ]
         return changes
 
     def _audit_write(self, action, changes, notify=True):

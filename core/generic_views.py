@@ -22,12 +22,12 @@ from django.utils.html import format_html
 from django.views import View
 from django_tables2 import RequestConfig
 
-from core import follows, markings, panels, permissions, teams
+from core import follows, history, markings, panels, permissions, teams
 from core.audit import ConcurrentEditError
 from core.auth import record_event
 from core.exports import export_table
 from core.forms import DocumentForm, SavedViewForm, TeamMemberForm, style_form
-from core.models import AuditEntry, Document, SavedView, SecurityEvent, TablePreference
+from core.models import Document, SavedView, SecurityEvent, TablePreference
 from core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES
 
 
@@ -312,15 +312,11 @@ class ObjectHistoryView(View):
 
     def get(self, request, pk):
         obj = permissions.get_object_or_404(self.queryset, request.user, "view", pk=pk)
-        entries = history_of(obj)
-        page = Paginator(entries, 50).get_page(request.GET.get("page"))
-        return render(request, self.template_name, {"object": obj, "entries": page, "page": page})
-
-
-def history_of(obj):
-    return AuditEntry.objects.filter(
-        root_type=ContentType.objects.get_for_model(type(obj)), root_id=obj.pk
-    ).select_related("user", "content_type")
+        page = Paginator(history.history_of(obj), 50).get_page(request.GET.get("page"))
+        entries = history.readable(page.object_list, request.user)
+        return render(
+            request, self.template_name, {"object": obj, "entries": entries, "page": page}
+        )
 
 
 def touch_parent(parent, expected_version):

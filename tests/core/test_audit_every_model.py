@@ -279,12 +279,19 @@ def _audited_fields(model):
 
 
 def shown(instance, field):
-    """A field's value as the history shows it: labels for choices and related records."""
+    """A field's value as the audit row keeps it: labels for choices, references (never
+    text) for related records, the kind's name for the type of a generic link."""
     value = getattr(instance, field.attname)
     if value is None or value == "":
         return value
+    if field.is_relation and field.related_model is ContentType:
+        return ContentType.objects.get_for_id(value).name
     if field.is_relation:
-        return str(getattr(instance, field.name))
+        return {"ref": field.related_model._meta.label_lower, "id": value}
+    generic = type(instance)._audit_generic_links().get(field.attname)
+    if generic is not None:
+        model = ContentType.objects.get_for_id(getattr(instance, generic)).model_class()
+        return {"ref": model._meta.label_lower, "id": value}
     if field.choices:
         return str(dict(field.flatchoices)[value])
     if isinstance(value, datetime.date | datetime.time):
@@ -421,7 +428,8 @@ def test_a_delete_records_what_it_does_to_other_audited_rows(walker):
         group = WorkingGroup.objects.create(
             forum=ForumFactory(), name="Radar WG", counterpart_lead=contact
         )
-        program_name, contact_name = str(program), str(contact)
+        program_ref = {"ref": "programs.program", "id": program.pk}
+        contact_ref = {"ref": "core.contact", "id": contact.pk}
         names = {(type(c), c.pk): str(c) for c in children}
         program.delete()
         contact.delete()
@@ -430,9 +438,9 @@ def test_a_delete_records_what_it_does_to_other_audited_rows(walker):
         entry = _entries(child, child.pk, "delete").get()
         assert (entry.root_type.model_class(), entry.root_id) == (Program, child.program_id)
         assert entry.user == walker and entry.object_repr == names[type(child), child.pk]
-        assert entry.changes["program"] == [program_name, None]
+        assert entry.changes["program"] == [program_ref, None]
     (emptied,) = _entries(group, group.pk, "update")
-    assert emptied.changes == {"counterpart_lead": [contact_name, None]}
+    assert emptied.changes == {"counterpart_lead": [contact_ref, None]}
     assert emptied.user == walker
 
 
