@@ -6,11 +6,17 @@
   deleting needs "delete"; creating a top-level record needs the role's add permission,
   creating a child needs "change" on its parent.
 - Writes re-check that the author still sees the result, in the same transaction.
-- Optimistic locking: send the `version` you read (in the body, or `If-Match: "<version>"`);
-  a stale one gets 409 (body) or 412 (If-Match) and nothing is saved.
+- Optimistic locking: a PUT or PATCH of a record whose model has a `version` must send the
+  version it read, in the body or as `If-Match: "<version>"` (the `ETag` of a GET; bare or
+  `W/` forms too). Without either it gets 428; a stale body version 409, a stale If-Match
+  412; sent both, each must be current. Nothing is saved when refused.
 """
 
+from collections.abc import Mapping
+
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,6 +37,49 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The record changed since the version you sent."
     default_code = "conflict"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        'Send the record\'s current version: a "version" field in the body or an If-Match '
+        'header (If-Match: "<version>", the ETag a GET of the record returns). '
+        "Nothing was saved."
+    )
+    default_code = "precondition_required"
+
+
+def is_versioned(model):
+    """Whether the model carries an optimistic-locking `version` (core.audit.VersionedModel)."""
+    if model is None:
+        return False
+    try:
+        model._meta.get_field("version")
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def if_match_versions(header):
+    """The versions an If-Match header names, as strings: `"3"`, `3`, `W/"3"`, or a list.
+
+    Empty when the header is absent or is `*` (which names no version, so protects nothing).
+    """
+    versions = []
+    for tag in (header or "").split(","):
+        tag = tag.strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        tag = tag.strip().strip('"').strip()
+        if tag and tag != "*":
+            versions.append(tag)
+    return versions
+
+
+def body_version(data):
+    """The `version` in a request body, or None when there is none."""
+    sent = data.get("version") if isinstance(data, Mapping) else None
+    return None if sent is None or sent == "" else sent
 
 
 class RestrictedPermission(permissions.BasePermission):
@@ -70,7 +119,109 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class RestrictedModelViewSet(viewsets.ModelViewSet):
+class PreconditionAutoSchema(AutoSchema):
+    """Documents optimistic locking: If-Match and 428 on writes, ETag on reads of one record.
+
+    Set on VersionPreconditionMixin; drf-spectacular keeps it under an action's own
+    @extend_schema (tests/core/test_api_preconditions.py checks every versioned write).
+    """
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        view = self.view
+        if operation is None or not getattr(view, "detail", False):
+            return operation
+        if not is_versioned(getattr(getattr(view, "queryset", None), "model", None)):
+            return operation
+        if self.method in VersionPreconditionMixin.precondition_methods:
+            operation.setdefault("parameters", []).append(
+                {
+                    "in": "header",
+                    "name": "If-Match",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": (
+                        'The version you read, as the ETag of a GET gave it ("3"; 3 and W/"3" '
+                        "are accepted too). Send it or a `version` in the body: without either "
+                        "the write answers 428. A stale one answers 412."
+                    ),
+                }
+            )
+            operation["responses"].setdefault(
+                "412", _error("If-Match does not match the current version; nothing was saved.")
+            )
+            operation["responses"].setdefault(
+                "428",
+                _error(
+                    'No version sent: send a "version" field in the body or an If-Match '
+                    "header. Nothing was saved."
+                ),
+            )
+        elif self.method == "GET" and getattr(view, "action", None) == "retrieve":
+            ok = operation["responses"].get("200")
+            if ok is not None:
+                ok.setdefault("headers", {})["ETag"] = {
+                    "schema": {"type": "string"},
+                    "description": 'The record\'s version ("3"); send it back as If-Match.',
+                }
+        return operation
+
+
+class VersionPreconditionMixin:
+    """A PUT or PATCH of a versioned record must name the version it was based on.
+
+    Checked when the record is looked up (`get_object`, after the 404 and 403 checks, before
+    the body is validated) and again before saving; a GET, PUT or PATCH answering with the
+    record sends its version as the `ETag`.
+    """
+
+    precondition_methods = ("PUT", "PATCH")
+    schema = PreconditionAutoSchema()
+
+    def versioned(self):
+        queryset = getattr(self, "queryset", None)
+        return is_versioned(queryset.model if queryset is not None else None)
+
+    def check_version(self, instance):
+        """428 when no version was sent, 409/412 when the one sent is stale."""
+        if self.request.method not in self.precondition_methods or not self.versioned():
+            return
+        current = str(instance.version)
+        sent = body_version(self.request.data)
+        tags = if_match_versions(self.request.headers.get("If-Match"))
+        if sent is None and not tags:
+            raise PreconditionRequired()
+        # A malformed body version (not an integer) is left to the serializer's 400.
+        well_formed = not isinstance(sent, bool) and str(sent).strip().isdigit()
+        if sent is not None and well_formed and int(str(sent)) != instance.version:
+            raise Conflict()
+        if tags and current not in tags:
+            raise PreconditionFailed()
+
+    def get_object(self):
+        instance = super().get_object()
+        self.check_version(instance)
+        return instance
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        data = getattr(response, "data", None)
+        if (
+            200 <= response.status_code < 300
+            and isinstance(data, Mapping)
+            and isinstance(data.get("version"), int)
+            and self.versioned()
+            and (
+                getattr(self, "action", None) == "create"
+                or str(data.get("id"))
+                == str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))
+            )
+        ):
+            response["ETag"] = f'"{data["version"]}"'
+        return response
+
+
+class RestrictedModelViewSet(VersionPreconditionMixin, viewsets.ModelViewSet):
     """A model's API: filtered, permission-checked, audited, optimistically locked."""
 
     permission_classes = [RestrictedPermission]
@@ -120,14 +271,7 @@ class RestrictedModelViewSet(viewsets.ModelViewSet):
             new_parent = serializer.validated_data[parent_field]
             if not perms.can(self.request.user, "change", new_parent):
                 raise exceptions.ValidationError({parent_field: "Not found."})
-        if hasattr(instance, "version") and isinstance(instance.version, int):
-            if_match = self.request.headers.get("If-Match", "").strip('W/"')
-            sent = self.request.data.get("version")
-            if if_match:
-                if not if_match.isdigit() or int(if_match) != instance.version:
-                    raise PreconditionFailed()
-            elif sent is not None and str(sent) != str(instance.version):
-                raise Conflict()
+        self.check_version(instance)
         try:
             with transaction.atomic():
                 instance = serializer.save()
@@ -143,13 +287,6 @@ class RestrictedModelViewSet(viewsets.ModelViewSet):
                 instance.delete()
         except ProtectedError:
             raise Conflict("Other records refer to this one; it was not deleted.") from None
-
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        version = response.data.get("version") if isinstance(response.data, dict) else None
-        if version is not None:
-            response["ETag"] = f'"{version}"'
-        return response
 
 
 class HistoryMixin:
@@ -216,7 +353,8 @@ def document_error_responses(result, generator, request, public):
     """drf-spectacular post-processing: every operation documents the errors it can give.
 
     400 for bad input (bodies and filters), 401/403 for sign-in and permission, 404 for
-    records the caller may not see, 409/412 for stale versions and refused changes.
+    records the caller may not see, 409 for stale versions and refused changes (412, 428
+    and If-Match come from PreconditionAutoSchema, on versioned records only).
     """
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
@@ -232,8 +370,6 @@ def document_error_responses(result, generator, request, public):
                 extra["400"] = "Invalid input; the body names the fields."
             if method in ("put", "patch", "delete", "post") and "{" in path:
                 extra["409"] = "Stale version or refused change; nothing was saved."
-            if method in ("put", "patch"):
-                extra["412"] = "If-Match does not match the current version."
             for code, text in extra.items():
                 responses.setdefault(code, _error(text))
     return result

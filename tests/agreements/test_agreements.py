@@ -322,7 +322,9 @@ def test_api_creates_with_a_timeline_and_keeps_hidden_program_links(client, user
     agreement.programs.add(unseen)
     assert client.get(f"/api/v1/agreements/{agreement.pk}/").json()["programs"] == [seen.pk]
     response = client.patch(
-        f"/api/v1/agreements/{agreement.pk}/", {"programs": []}, content_type="application/json"
+        f"/api/v1/agreements/{agreement.pk}/",
+        {"programs": [], "version": agreement.version},
+        content_type="application/json",
     )
     assert response.status_code == 200
     assert list(agreement.programs.all()) == [unseen]

@@ -417,7 +417,7 @@ def test_api_cannot_set_the_status_directly(client, users):
     client.force_login(users["pm"])
     response = client.patch(
         f"/api/v1/agreements/{agreement.pk}/",
-        {"status": "in_force"},
+        {"status": "in_force", "version": agreement.version},
         content_type="application/json",
     )
     assert response.status_code == 200

@@ -51,7 +51,9 @@ def test_forum_create_validates_countries(client, users):
     forum = Forum.objects.get(name="API talks")
     assert teams.members(forum).get().user == users["staff"]
     response = client.patch(
-        f"/api/v1/fora/{forum.pk}/", {"kind": "multilateral"}, content_type="application/json"
+        f"/api/v1/fora/{forum.pk}/",
+        {"kind": "multilateral", "version": forum.version},
+        content_type="application/json",
     )
     assert response.status_code == 400  # one country is not multilateral
     assert client.get(f"/api/v1/fora/{forum.pk}/history/").json()["count"] >= 2

@@ -316,10 +316,11 @@ def test_decision_is_final_in_the_pages_and_api(client, decided, cast):
         client.post(f"/tsfd/{decided.pk}/edit/", {"title": "Rewritten"})
         response = client.patch(
             f"/api/v1/tsfd/requests/{decided.pk}/",
-            {"title": "Rewritten"},
+            {"title": "Rewritten", "version": fresh(decided).version},
             content_type="application/json",
         )
         assert response.status_code == 409, user
+        assert "final" in response.json()["detail"], user
         assert client.delete(f"/api/v1/tsfd/requests/{decided.pk}/").status_code in (403, 409)
         response = client.post(
             f"/api/v1/tsfd/requests/{decided.pk}/decide/",
