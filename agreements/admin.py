@@ -2,10 +2,11 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from core.admin import RuledAdminMixin
 
 
 @admin.register(LegalAuthority)
-class LegalAuthorityAdmin(admin.ModelAdmin):
+class LegalAuthorityAdmin(RuledAdminMixin, admin.ModelAdmin):
     """The reference list of legal authorities offered on agreements."""
 
     list_display = ("name", "citation", "active")
@@ -20,7 +21,7 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(GuardedModelAdmin):
+class AgreementAdmin(RuledAdminMixin, GuardedModelAdmin):
     """Agreements, with per-object permissions under “Object permissions” (django-guardian).
 
     The status is read-only here: it changes only through the lifecycle steps, which

@@ -11,7 +11,12 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import F, ProtectedError
@@ -517,6 +522,7 @@ class BulkEditView(View):
                     "cancel_url": list_url,
                 },
             )
+        record = None
         try:
             with transaction.atomic():
                 for record in records:
@@ -525,7 +531,12 @@ class BulkEditView(View):
                     record.full_clean()
                     record.save()
                     ensure_still_visible(request.user, record)
-        except (ValidationError, NotVisibleAfterSave, ConcurrentEditError) as exc:
+        except ValidationError as exc:
+            # Which record, which field, which rule: the user fixes that one and retries.
+            refusal = "; ".join(named_messages(self.model, exc))
+            messages.error(request, f"Nothing was changed: “{record}”: {refusal}")
+            return redirect(list_url)
+        except (NotVisibleAfterSave, ConcurrentEditError) as exc:
             messages.error(request, f"Nothing was changed: {_message(exc)}")
             return redirect(list_url)
         messages.success(request, f"{len(records)} {self.model._meta.verbose_name_plural} updated.")
@@ -536,6 +547,51 @@ def _message(exc):
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
     return str(exc)
+
+
+def _label(model, name):
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a rule across rows names a child's field (cost_share)
+        return name.replace("_", " ")
+
+
+def named_messages(model, error, name_of=_label):
+    """A model ValidationError as "field: message" lines (the field named by
+    `name_of(model, name)`, its verbose name by default); non-field messages bare."""
+    if not hasattr(error, "error_dict"):
+        return list(error.messages)
+    lines = []
+    for name, errors in error.error_dict.items():
+        for message in ValidationError(errors).messages:
+            named = name != NON_FIELD_ERRORS
+            lines.append(f"{name_of(model, name)}: {message}" if named else message)
+    return lines
+
+
+def onto_form(form, error, name_of=_label):
+    """`error` with the messages about fields `form` does not have moved to its non-field
+    errors, each naming its field (Django's ModelForm refuses them with a ValueError)."""
+    if not hasattr(error, "error_dict"):
+        return error
+    routed = {}
+    for name, errors in error.error_dict.items():
+        if name == NON_FIELD_ERRORS or name in form.fields:
+            routed.setdefault(name, []).extend(errors)
+        else:
+            lines = named_messages(form._meta.model, ValidationError({name: errors}), name_of)
+            routed.setdefault(NON_FIELD_ERRORS, []).extend(lines)
+    return ValidationError(routed)
+
+
+class ImportRowErrors:
+    """Mixed into an import's row form: a rule about a field the file has no column for
+    (a Red program's reason) is the row's error, "field: message", not a 500."""
+
+    def add_error(self, field, error):
+        if field is None:
+            error = onto_form(self, error, name_of=lambda model, name: name)
+        super().add_error(field, error)
 
 
 class BulkImportView(View):
@@ -589,6 +645,7 @@ class BulkImportView(View):
             raise ValidationError(f"Unknown column(s): {', '.join(unknown)}.")
         results = []
         seen = {}
+        row_form = type(self.form_class.__name__, (ImportRowErrors, self.form_class), {})
         for number, raw in enumerate(reader, start=2):
             if number - 1 > self.max_rows:
                 raise ValidationError(f"The file has more than {self.max_rows} rows.")
@@ -596,7 +653,7 @@ class BulkImportView(View):
                 results.append((number, raw, None, ["This row has more cells than the header."]))
                 continue
             row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-            form = self.form_class(data=row, user=request.user)
+            form = row_form(data=row, user=request.user)
             errors = []
             if not form.is_valid():
                 for field, field_errors in form.errors.items():
@@ -646,10 +703,17 @@ class BulkImportView(View):
                 self.template_name,
                 self.context(results=results, failed=failed, token=None if failed else new_token),
             )
-        with transaction.atomic():
-            for _number, _row, form, _errors in results:
-                record = form.save()
-                teams.set_member(record, request.user, "lead", by=request.user)
+        current = None
+        try:
+            with transaction.atomic():
+                for number, _row, form, _errors in results:
+                    current = number
+                    record = form.save()
+                    teams.set_member(record, request.user, "lead", by=request.user)
+        except ValidationError as exc:  # a rule only the save checks: all rows or none
+            lines = named_messages(self.model, exc, name_of=lambda model, name: name)
+            message = f"Row {current}: {'; '.join(lines)} Nothing was imported."
+            return render(request, self.template_name, self.context(error=message))
         request.session.pop(session_key, None)
         messages.success(
             request, f"Imported {len(results)} {self.model._meta.verbose_name_plural}."

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from core.admin import RuledAdminMixin
 from fora.models import (
     ActionItem,
     AgendaItem,
@@ -18,7 +19,7 @@ class WorkingGroupInline(admin.TabularInline):
 
 
 @admin.register(Forum)
-class ForumAdmin(GuardedModelAdmin):
+class ForumAdmin(RuledAdminMixin, GuardedModelAdmin):
     """Fora, with per-object permissions under “Object permissions” (django-guardian)."""
 
     list_display = ("name", "acronym", "kind", "cadence", "us_cochair")
@@ -48,7 +49,7 @@ class ActionItemInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(RuledAdminMixin, admin.ModelAdmin):
     list_display = ("title", "forum", "start_date", "end_date", "status")
     list_filter = ("status",)
     search_fields = ("title", "forum__name")
@@ -58,7 +59,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarToken)
-class CalendarTokenAdmin(admin.ModelAdmin):
+class CalendarTokenAdmin(RuledAdminMixin, admin.ModelAdmin):
     """Calendar links: an admin can revoke one, never read the secret."""
 
     list_display = ("user", "created_at", "last_used_at", "revoked_at")

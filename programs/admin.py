@@ -1,6 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from core.admin import RuledAdminMixin
 from programs.models import Funding, Milestone, Participant, Program
 
 
@@ -16,7 +17,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(GuardedModelAdmin):
+class ProgramAdmin(RuledAdminMixin, GuardedModelAdmin):
     """Programs, with per-object permissions under “Object permissions” (django-guardian)."""
 
     list_display = ("code", "name", "kind", "phase", "health", "program_manager", "end_date")
@@ -28,6 +29,6 @@ class ProgramAdmin(GuardedModelAdmin):
 
 
 @admin.register(Funding)
-class FundingAdmin(admin.ModelAdmin):
+class FundingAdmin(RuledAdminMixin, admin.ModelAdmin):
     list_display = ("program", "fiscal_year", "participant", "amount", "currency")
     list_select_related = ("program", "participant__country")

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from core.admin import RuledAdminMixin
 from tsfd.models import DisclosureRequest, InformationCategory, Proviso, Review, ReviewArea
 
 
 @admin.register(ReviewArea)
-class ReviewAreaAdmin(admin.ModelAdmin):
+class ReviewAreaAdmin(RuledAdminMixin, admin.ModelAdmin):
     """The review areas ("pipes") intake can select, with their target turnaround."""
 
     list_display = ("code", "name", "target_days", "active", "order")
@@ -14,7 +15,7 @@ class ReviewAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(InformationCategory)
-class InformationCategoryAdmin(admin.ModelAdmin):
+class InformationCategoryAdmin(RuledAdminMixin, admin.ModelAdmin):
     list_display = ("number", "name", "active")
     list_editable = ("active",)
     search_fields = ("name",)
@@ -42,7 +43,7 @@ class ProvisoInline(admin.TabularInline):
 
 
 @admin.register(DisclosureRequest)
-class DisclosureRequestAdmin(GuardedModelAdmin):
+class DisclosureRequestAdmin(RuledAdminMixin, GuardedModelAdmin):
     """Read-mostly: the lifecycle runs in the portal, where its rules are enforced."""
 
     list_display = ("number", "title", "recipient_country", "status", "requested_by", "needed_by")
