@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from core.filters import PortalFilterSet
 from core.models import Country
 from core.permissions import restrict
 from programs.models import Program
@@ -21,7 +22,7 @@ def visible_programs(request):
     return restrict(programs, getattr(request, "user", None), "view")
 
 
-class AgreementFilterSet(filters.FilterSet):
+class AgreementFilterSet(PortalFilterSet):
     q = filters.CharFilter(method="search", label="Search")
     kind = filters.MultipleChoiceFilter(
         choices=Agreement.Kind.choices, widget=forms.CheckboxSelectMultiple
@@ -56,9 +57,10 @@ class AgreementFilterSet(filters.FilterSet):
         label="Reporting to State",
         widget=forms.CheckboxSelectMultiple,
     )
-    # Set by links ("arrangements under this MOU"), not shown in the panel.
-    parent = filters.NumberFilter(field_name="parent_id", widget=forms.HiddenInput)
-    amends = filters.NumberFilter(field_name="amends_id", widget=forms.HiddenInput)
+    # Set by links ("arrangements under this MOU"), not shown in the panel. Model choices,
+    # so an agreement the user may not see is refused like a missing one (PortalFilterSet).
+    parent = filters.ModelChoiceFilter(queryset=Agreement.objects.all(), widget=forms.HiddenInput)
+    amends = filters.ModelChoiceFilter(queryset=Agreement.objects.all(), widget=forms.HiddenInput)
 
     class Meta:
         model = Agreement

@@ -2,11 +2,11 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms import inlineformset_factory
 
 from agreements.models import Agreement, AgreementParticipant, LegalAuthority
 from core import permissions
-from core.forms import ChildForm, ImportRowForm, PortalFormMixin, VersionedModelForm
+from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, VersionedModelForm
 from core.models import Organization
 from programs.models import Program
 
@@ -67,18 +67,17 @@ class AgreementForm(VersionedModelForm):
         self.fields["responsible_official"].label_from_instance = (
             lambda u: u.get_full_name() or u.username
         )
-        visible = permissions.restrict(Agreement.objects.all(), user, "view")
+        # The dropdowns themselves are limited to what the user may see by PortalFormMixin.
+        others = Agreement.objects.only("number", "title")
         if instance.pk:
-            visible = visible.exclude(pk=instance.pk)
+            others = others.exclude(pk=instance.pk)
         for name in ("parent", "amends"):
             current = getattr(instance, f"{name}_id")
-            if current and not visible.filter(pk=current).exists():
+            if current and not permissions.can(user, "view", Agreement(pk=current)):
                 del self.fields[name]  # keep a link the user may not see untouched
             else:
-                self.fields[name].queryset = visible.only("number", "title")
-        self.fields["programs"].queryset = permissions.restrict(
-            Program.objects.all(), user, "view"
-        ).only("code", "name")
+                self.fields[name].queryset = others
+        self.fields["programs"].queryset = Program.objects.only("code", "name")
         self.fields["programs"].help_text = "Ctrl-click (⌘-click) to choose several."
         self.fields["highest_classification"].help_text = (
             "The level of what the partners will exchange under the agreement. Only the "
@@ -86,7 +85,7 @@ class AgreementForm(VersionedModelForm):
         )
         self.hidden_programs = []
         if instance.pk:
-            shown = self.fields["programs"].queryset.values("pk")
+            shown = permissions.restrict(Program.objects.all(), user, "view").values("pk")
             self.hidden_programs = list(instance.programs.exclude(pk__in=shown))
 
     def _save_m2m(self):
@@ -181,7 +180,7 @@ class SignatoryForm(ChildForm):
         self.fields["country"].disabled = True  # parties are edited under Participants
 
 
-class ParticipantsFormSet(BaseInlineFormSet):
+class ParticipantsFormSet(ChildFormSet):
     """A country appears once among an agreement's participants."""
 
     def clean(self):
@@ -206,7 +205,12 @@ ParticipantFormSet = inlineformset_factory(
 
 
 SignatoryFormSet = inlineformset_factory(
-    Agreement, AgreementParticipant, form=SignatoryForm, extra=0, can_delete=False
+    Agreement,
+    AgreementParticipant,
+    form=SignatoryForm,
+    formset=ChildFormSet,
+    extra=0,
+    can_delete=False,
 )
 
 

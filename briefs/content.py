@@ -283,7 +283,7 @@ def selected_programs(user, parameters):
         query = saved.query
     if query:
         params = QueryDict(query)
-        filterset = ProgramFilterSet(params, queryset=programs)
+        filterset = ProgramFilterSet(params, queryset=programs, user=user)
         if not filterset.is_valid():
             problems = "; ".join(
                 f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()

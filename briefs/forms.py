@@ -9,7 +9,6 @@ from briefs.content import max_programs, optional_model
 from briefs.models import Packet
 from core.forms import PortalFormMixin
 from core.models import Country, SavedView
-from core.permissions import restrict
 from programs.filters import ProgramFilterSet
 from programs.models import Program
 
@@ -21,13 +20,13 @@ def max_active():
 class PacketRequestForm(PortalFormMixin, forms.Form):
     """What to brief: programs, a country, a forum, or a leadership selection of programs.
 
-    Every choice is limited to what the user may see, so an invisible record is just
-    “not one of the available choices”.
+    Every choice is limited to what the user may see (PortalFormMixin), so an invisible
+    record is just “not one of the available choices”.
     """
 
     kind = forms.ChoiceField(choices=Packet.Kind.choices)
     programs = forms.ModelMultipleChoiceField(
-        queryset=Program.objects.none(),
+        queryset=Program.objects.all(),
         required=False,
         help_text="One page per program. Ctrl-click (⌘-click) to choose several.",
     )
@@ -52,7 +51,6 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = self.user
-        self.fields["programs"].queryset = restrict(Program.objects.all(), user, "view")
         self.fields["view"].queryset = (
             SavedView.objects.filter(list_key="programs.program")
             .filter(Q(owner=user) | Q(shared_with__in=user.groups.all()))
@@ -65,12 +63,14 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
                 c for c in Packet.Kind.choices if c[0] != Packet.Kind.FORUM
             ]
         else:
-            self.fields["forum"].queryset = restrict(forum_model.objects.all(), user, "view")
+            self.fields["forum"].queryset = forum_model.objects.all()
 
     def clean_query(self):
         query = self.cleaned_data["query"].strip().lstrip("?")
         if query:
-            filterset = ProgramFilterSet(QueryDict(query), queryset=Program.objects.none())
+            filterset = ProgramFilterSet(
+                QueryDict(query), queryset=Program.objects.none(), user=self.user
+            )
             if not filterset.is_valid():
                 problems = "; ".join(
                     f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()

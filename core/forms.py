@@ -1,15 +1,23 @@
 """Forms shared across the portal."""
 
+import functools
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import FieldDoesNotExist
+from django.forms import BaseInlineFormSet
 
 from core.auth import LOCKED_MESSAGE, is_locked
+from core.permissions import restrict_choices
 
 
 class PortalAuthenticationForm(AuthenticationForm):
-    """The sign-in form; a locked account gets the lockout message, not 'wrong password'."""
+    """The sign-in form; a locked account gets the lockout message, not 'wrong password'.
+
+    Every attempt goes to the backend (core.auth), which refuses a locked account without
+    checking the password and records the refusal; the form only chooses the message.
+    """
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -17,14 +25,13 @@ class PortalAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self):
-        username = self.cleaned_data.get("username")
-        user = get_user_model().objects.filter(username=username).first() if username else None
-        if user is not None and is_locked(user):
-            raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:
             return super().clean()
         except forms.ValidationError:
-            if user is not None and is_locked(user):  # this failure just locked it
+            username = self.cleaned_data.get("username")
+            user = get_user_model().objects.filter(username=username).first() if username else None
+            refused = getattr(self.request, "signin_refused", False)
+            if refused or (user is not None and is_locked(user)):  # or this failure locked it
                 raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
             raise
 
@@ -58,9 +65,40 @@ def style_form(form):
     return form
 
 
-class PortalFormMixin:
-    """USWDS classes on every widget, and the requesting user at hand for validation."""
+def _then_restrict_choices(init):
+    """Wrap a form's __init__: when the outermost one returns, every dropdown of records
+    offers only what the form's user may see (`core.permissions.restrict_choices`)."""
 
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        outermost = not self.__dict__.get("_initialising")
+        self._initialising = True
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            if outermost:
+                del self._initialising
+        if outermost:
+            restrict_choices(self, self.user)
+
+    return __init__
+
+
+class PortalFormMixin:
+    """USWDS classes on every widget, the requesting user at hand for validation, and
+    every dropdown of records limited to what that user may see.
+
+    The dropdowns are restricted once the whole chain of __init__s has run, so a subclass
+    may set or narrow a field's queryset in its own __init__ and it is restricted all the
+    same; nobody writes `restrict()` by hand for a picker.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _then_restrict_choices(cls.__dict__["__init__"])
+
+    @_then_restrict_choices
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
@@ -90,6 +128,19 @@ class ChildForm(PortalFormMixin, forms.ModelForm):
     def __init__(self, *args, parent=None, **kwargs):
         self.parent = parent
         super().__init__(*args, **kwargs)
+
+
+class ChildFormSet(BaseInlineFormSet):
+    """The formset of a parent's children (partners, milestones, agenda items…).
+
+    Django adds each row's hidden `id` field after the row's form is built, offering every
+    row of the model; it is restricted like any picker, so a posted id of a row the user
+    may not see is refused like one that does not exist.
+    """
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        restrict_choices(form, getattr(form, "user", None), names=[self._pk_field.name])
 
 
 class DocumentForm(PortalFormMixin, forms.ModelForm):

@@ -14,7 +14,11 @@ Rules, in order:
    any change needs "change" on the parent.
 
 A user who may not see an object must get 404, never 403, and never a count or title.
+Dropdowns and id filters go through `restrict_choices()`: an unseen id is refused in the
+same words as a missing one.
 """
+
+import functools
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -139,6 +143,62 @@ def record_models():
             if target is not None and target not in found:  # None: guardian's generic table
                 found.append(target)
     return found
+
+
+@functools.cache
+def _record_model_set():
+    return frozenset(record_models())
+
+
+def is_governed(model):
+    """Does `restrict()` decide who sees rows of `model`? True for a record (its own
+    object-permission tables or visibility rule) and for a child that follows one."""
+    return (
+        model in _record_model_set()
+        or bool(getattr(model, "permission_parent", None))
+        or hasattr(model, "visibility_q")
+    )
+
+
+def restrict_choices(form_or_filterset, user, names=None):
+    """Offer, and accept, only records `user` may view in every picker of a form or every
+    model-choice filter of a django-filter FilterSet (`names`: only those fields).
+
+    The one place dropdowns and id filters are restricted: `core.forms.PortalFormMixin`
+    and `core.filters.PortalFilterSet` call it. An unseen record becomes "not one of the
+    available choices", in the very words a missing one gets: the message never repeats
+    the id, so the two answers are identical.
+    """
+    from django import forms
+    from django_filters import FilterSet, ModelChoiceFilter, ModelMultipleChoiceFilter
+
+    same_answer = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    if isinstance(form_or_filterset, FilterSet):
+        request = form_or_filterset.request
+        for name, flt in form_or_filterset.filters.items():
+            if names is not None and name not in names:
+                continue
+            if not isinstance(flt, ModelChoiceFilter | ModelMultipleChoiceFilter):
+                continue
+            queryset = flt.get_queryset(request)
+            if queryset is None or not is_governed(queryset.model):
+                continue
+            flt.queryset = restrict(queryset, user, "view")
+            flt.extra["error_messages"] = {
+                **flt.extra.get("error_messages", {}),
+                "invalid_choice": same_answer,
+            }
+            flt.__dict__.pop("_field", None)  # a field built earlier is built again
+        return form_or_filterset
+    for name, field in form_or_filterset.fields.items():
+        if names is not None and name not in names:
+            continue
+        if not isinstance(field, forms.ModelChoiceField) or field.queryset is None:
+            continue
+        if is_governed(field.queryset.model):
+            field.queryset = restrict(field.queryset, user, "view")
+            field.error_messages["invalid_choice"] = same_answer
+    return form_or_filterset
 
 
 def guards(model, owner=None):

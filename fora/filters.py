@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from core.filters import PortalFilterSet
 from core.models import Country
 from fora.models import ActionItem, Forum, Meeting
 
@@ -16,7 +17,7 @@ def _partner_countries():
     return Country.objects.exclude(iso3="USA")
 
 
-class ForumFilterSet(filters.FilterSet):
+class ForumFilterSet(PortalFilterSet):
     q = filters.CharFilter(method="search", label="Search")
     kind = filters.MultipleChoiceFilter(
         choices=Forum.Kind.choices, widget=forms.CheckboxSelectMultiple
@@ -53,7 +54,7 @@ class ForumFilterSet(filters.FilterSet):
         return queryset.filter(pk__in=through.objects.filter(country__in=value).values("forum_id"))
 
 
-class MeetingFilterSet(filters.FilterSet):
+class MeetingFilterSet(PortalFilterSet):
     q = filters.CharFilter(method="search", label="Search")
     when = filters.ChoiceFilter(
         choices=[("upcoming", "Upcoming"), ("past", "Past")],
@@ -64,7 +65,7 @@ class MeetingFilterSet(filters.FilterSet):
     status = filters.MultipleChoiceFilter(
         choices=Meeting.Status.choices, widget=forms.CheckboxSelectMultiple
     )
-    forum = filters.ModelChoiceFilter(queryset=Forum.objects.none(), label="Forum")
+    forum = filters.ModelChoiceFilter(queryset=Forum.objects.all(), label="Forum")
     country = filters.ModelMultipleChoiceFilter(
         queryset=_partner_countries(),
         to_field_name="iso3",
@@ -82,14 +83,6 @@ class MeetingFilterSet(filters.FilterSet):
     class Meta:
         model = Meeting
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The forum dropdown lists only the fora the user may see.
-        from core.permissions import restrict
-
-        user = getattr(self.request, "user", None)
-        self.filters["forum"].queryset = restrict(Forum.objects.all(), user, "view")
 
     def search(self, queryset, name, value: str):
         return queryset.filter(
@@ -116,7 +109,7 @@ class MeetingFilterSet(filters.FilterSet):
         )
 
 
-class ActionItemFilterSet(filters.FilterSet):
+class ActionItemFilterSet(PortalFilterSet):
     """Action items the user may see; `owner=mine` and `state=overdue` narrow them."""
 
     OWNERS = [("mine", "Mine"), ("all", "Everyone's I may see")]
@@ -126,21 +119,14 @@ class ActionItemFilterSet(filters.FilterSet):
     owner = filters.ChoiceFilter(choices=OWNERS, method="by_owner", label="Whose", empty_label=None)
     state = filters.ChoiceFilter(choices=STATES, method="by_state", label="State", empty_label=None)
     forum = filters.ModelChoiceFilter(
-        queryset=Forum.objects.none(), field_name="meeting__forum", label="Forum"
+        queryset=Forum.objects.all(), field_name="meeting__forum", label="Forum"
     )
-    meeting = filters.NumberFilter(field_name="meeting_id", widget=forms.HiddenInput)
+    meeting = filters.ModelChoiceFilter(queryset=Meeting.objects.all(), widget=forms.HiddenInput)
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte", label="Due by")
 
     class Meta:
         model = ActionItem
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from core.permissions import restrict
-
-        user = getattr(self.request, "user", None)
-        self.filters["forum"].queryset = restrict(Forum.objects.all(), user, "view")
 
     def search(self, queryset, name, value: str):
         return queryset.filter(

@@ -6,9 +6,9 @@ import re
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms import inlineformset_factory
 
-from core.forms import ChildForm, ImportRowForm, PortalFormMixin, VersionedModelForm
+from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, VersionedModelForm
 from core.models import Contact, Country, Organization
 from core.notifications import notify
 from fora import links
@@ -137,7 +137,7 @@ class WorkingGroupForm(ChildForm):
 
 
 WorkingGroupFormSet = inlineformset_factory(
-    Forum, WorkingGroup, form=WorkingGroupForm, extra=2, can_delete=True
+    Forum, WorkingGroup, form=WorkingGroupForm, formset=ChildFormSet, extra=2, can_delete=True
 )
 
 
@@ -240,7 +240,7 @@ class AgendaItemForm(ChildForm):
         return super().save(commit=commit)
 
 
-class UserFormSet(BaseInlineFormSet):
+class UserFormSet(ChildFormSet):
     """An inline formset whose forms know the requesting user (for permission-aware choices)."""
 
     def __init__(self, *args, user=None, **kwargs):
@@ -269,7 +269,7 @@ class AttendeeForm(ChildForm):
 
 
 AttendeeFormSet = inlineformset_factory(
-    Meeting, Attendee, form=AttendeeForm, extra=4, can_delete=True
+    Meeting, Attendee, form=AttendeeForm, formset=ChildFormSet, extra=4, can_delete=True
 )
 
 
@@ -307,7 +307,7 @@ class ActionItemForm(ChildForm):
         self.fields["owner_user"].label_from_instance = _person_label
 
 
-class AssigningFormSet(BaseInlineFormSet):
+class AssigningFormSet(ChildFormSet):
     """Saves the meeting's action items and tells newly named owners once."""
 
     def save(self, commit=True):

@@ -5,13 +5,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from core.filters import PortalFilterSet
 from core.models import Country, Organization
 from programs.models import Participant, Program
 
 YES_NO_ANY = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
 
 
-class ProgramFilterSet(filters.FilterSet):
+class ProgramFilterSet(PortalFilterSet):
     q = filters.CharFilter(method="search", label="Search")
     kind = filters.MultipleChoiceFilter(
         choices=Program.Kind.choices, widget=forms.CheckboxSelectMultiple

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms import inlineformset_factory
 
-from core.forms import ChildForm, ImportRowForm, PortalFormMixin, VersionedModelForm
+from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, VersionedModelForm
 from core.models import Organization
 from programs.models import Funding, Milestone, Participant, Program
 
@@ -140,7 +140,7 @@ class ParticipantForm(ChildForm):
         self.fields["organization"].queryset = Organization.objects.select_related("country")
 
 
-class SharesFormSet(BaseInlineFormSet):
+class SharesFormSet(ChildFormSet):
     """The cost shares of a program's partners must add up to exactly 100%."""
 
     def clean(self):
@@ -181,7 +181,9 @@ class FundingForm(ChildForm):
         self.fields["participant"].label_from_instance = lambda p: str(p.country)
 
 
-FundingFormSet = inlineformset_factory(Program, Funding, form=FundingForm, extra=2, can_delete=True)
+FundingFormSet = inlineformset_factory(
+    Program, Funding, form=FundingForm, formset=ChildFormSet, extra=2, can_delete=True
+)
 
 
 class MilestoneForm(ChildForm):
@@ -192,5 +194,5 @@ class MilestoneForm(ChildForm):
 
 
 MilestoneFormSet = inlineformset_factory(
-    Program, Milestone, form=MilestoneForm, extra=2, can_delete=True
+    Program, Milestone, form=MilestoneForm, formset=ChildFormSet, extra=2, can_delete=True
 )

@@ -4,15 +4,20 @@ import django_filters as filters
 from django import forms
 from django.db.models import Q
 
+from core.filters import PortalFilterSet
 from core.markings import Classification
 from core.models import Country
-from core.permissions import restrict
 from tsfd.models import DisclosureRequest, InformationCategory, Review, ReviewArea
 
 YES_NO_ANY = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
 
 
-class DisclosureRequestFilterSet(filters.FilterSet):
+def _linked(name):
+    """Every record of the model a request's `name` link points to (program, agreement)."""
+    return DisclosureRequest._meta.get_field(name).related_model.objects.all()
+
+
+class DisclosureRequestFilterSet(PortalFilterSet):
     q = filters.CharFilter(method="search", label="Search")
     status = filters.MultipleChoiceFilter(
         choices=DisclosureRequest.Status.choices, widget=forms.CheckboxSelectMultiple
@@ -29,8 +34,9 @@ class DisclosureRequestFilterSet(filters.FilterSet):
         label="Recipient country",
         help_text="Ctrl-click (⌘-click) to choose several.",
     )
-    program = filters.ModelChoiceFilter(queryset=None, label="Program")
-    agreement = filters.ModelChoiceFilter(queryset=None, label="Agreement")
+    # Only what the user may see is offered (PortalFilterSet; DESIGN §3: no titles leak).
+    program = filters.ModelChoiceFilter(queryset=_linked("program"), label="Program")
+    agreement = filters.ModelChoiceFilter(queryset=_linked("agreement"), label="Agreement")
     review_area = filters.ModelChoiceFilter(
         queryset=ReviewArea.objects.all(), method="with_area", label="Review area"
     )
@@ -58,16 +64,6 @@ class DisclosureRequestFilterSet(filters.FilterSet):
         model = DisclosureRequest
         fields = []
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        from agreements.models import Agreement
-        from programs.models import Program
-
-        # Only what the user may see is offered (DESIGN §3: no titles leak via dropdowns).
-        user = getattr(self.request, "user", None)
-        self.filters["program"].queryset = restrict(Program.objects.all(), user, "view")
-        self.filters["agreement"].queryset = restrict(Agreement.objects.all(), user, "view")
-
     def search(self, queryset, name, value: str):
         return queryset.filter(
             Q(number__icontains=value)
@@ -94,7 +90,7 @@ class DisclosureRequestFilterSet(filters.FilterSet):
         return queryset.filter(pk__in=Review.objects.filter(area=value).values("request_id"))
 
 
-class ReviewFilterSet(filters.FilterSet):
+class ReviewFilterSet(PortalFilterSet):
     """Filters of the reviews API."""
 
     open = filters.BooleanFilter(field_name="completed_at", lookup_expr="isnull", label="Open")

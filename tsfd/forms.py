@@ -4,7 +4,6 @@ from django import forms
 
 from core.forms import PortalFormMixin, VersionedModelForm
 from core.models import Organization
-from core.permissions import restrict
 from tsfd.models import DisclosureRequest, InformationCategory, Review
 
 REQUEST_SECTIONS = [
@@ -39,12 +38,7 @@ class DisclosureRequestForm(VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from agreements.models import Agreement
-        from programs.models import Program
-
-        # Dropdowns offer only what the author may see (DESIGN §3: no titles leak).
-        self.fields["program"].queryset = restrict(Program.objects.all(), self.user, "view")
-        self.fields["agreement"].queryset = restrict(Agreement.objects.all(), self.user, "view")
+        # Program and agreement offer only what the author may see (PortalFormMixin).
         self.fields["recipient_country"].queryset = self.fields[
             "recipient_country"
         ].queryset.exclude(iso3="USA")

@@ -11,6 +11,7 @@ from agreements.api import serializers
 from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement, AgreementParticipant, LegalAuthority
 from core.api import HistoryMixin, RestrictedModelViewSet
+from core.filters import PortalFilterSet
 from core.workflow import TransitionRefused
 
 
@@ -78,8 +79,8 @@ class AgreementViewSet(HistoryMixin, RestrictedModelViewSet):
         return Response(serializers.TimelineEntrySerializer(entries, many=True).data)
 
 
-class ParticipantFilterSet(filters.FilterSet):
-    agreement = filters.NumberFilter(field_name="agreement_id")
+class ParticipantFilterSet(PortalFilterSet):
+    agreement = filters.ModelChoiceFilter(queryset=Agreement.objects.all())
     country = filters.CharFilter(field_name="country__iso3", lookup_expr="iexact")
 
     class Meta:
