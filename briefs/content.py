@@ -130,6 +130,7 @@ class ProgramSheet:
     milestones: list
     agreements: list | None  # None: the agreements app is not there
     cases: list | None  # open TSFD cases; None: the tsfd app is not there
+    health_check: bool = False  # the health contradicts the program's data (printed "⚠ check")
 
     @property
     def records(self):
@@ -142,6 +143,11 @@ class ProgramSheet:
     @property
     def share_total(self):
         return sum((p.cost_share for p in self.participants), Decimal(0))
+
+    @property
+    def shares_check(self):
+        """The printed shares break Program.check_cost_shares (some, not adding to 100%)."""
+        return any(p.cost_share for p in self.participants) and self.share_total != 100
 
     @property
     def overdue_milestones(self):
@@ -220,7 +226,29 @@ def program_sheets(user, programs):
                 cases=cases,
             )
         )
+    flag_health(sheets)
     return sheets
+
+
+def flag_health(sheets):
+    """Mark a health the last data-quality audit found contradicting its program's data,
+    when it still does (Program.health_problems, asked only of those few programs)."""
+    from core.models import DataQualityFinding
+    from core.quality import current_run
+
+    run = current_run()
+    if run is None or not sheets:
+        return
+    by_pk = {s.program.pk: s for s in sheets}
+    flagged = DataQualityFinding.objects.filter(
+        run=run,
+        content_type=ContentType.objects.get_for_model(Program),
+        object_id__in=list(by_pk),
+        rule__in=["programs.program.health", "programs.program.health_reason"],
+    ).values_list("object_id", flat=True)
+    for pk in set(flagged):
+        sheet = by_pk[pk]
+        sheet.health_check = bool(sheet.program.health_problems())
 
 
 def visible_ids(label, user):
@@ -755,4 +783,15 @@ def leadership_packet(user, parameters, as_of):
     )
     # The summary counts everything in the packet, so it carries the packet's marking.
     bottom_line.records = brief.records
+    context["data_quality"] = data_quality_line(user, brief.records, [s.program.pk for s in sheets])
     return brief
+
+
+def data_quality_line(user, records, program_ids):
+    """The last audit's findings on what the packet shows, that the requester may see."""
+    from core.quality import current_run, findings_on
+
+    run = current_run()
+    if run is None:
+        return None
+    return {"count": findings_on(user, records, program_ids, run).count(), "run": run}

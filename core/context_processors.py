@@ -14,6 +14,7 @@ NAVIGATION = [
     ("TSFD", "tsfd:list"),
     ("Fora", "fora:list"),
     ("Briefs", "briefs:list"),
+    ("Data quality", "core:data-quality"),
 ]
 
 

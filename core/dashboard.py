@@ -40,6 +40,17 @@ def _discover():
     for app in DOMAIN_APPS:
         if app != "core" and find_spec(f"{app}.dashboard") is not None:
             import_module(f"{app}.dashboard").register_widgets(register)
+    register("Records needing attention", "dashboard/data_quality.html", data_quality, order=8)
+
+
+def data_quality(user):
+    """How many records the user is responsible for (and may see) the last audit found
+    breaking a rule; nothing when none."""
+    from core.quality import current_run, records_needing_attention
+
+    run = current_run()
+    count = records_needing_attention(user, run) if run is not None else 0
+    return {"count": count, "run": run} if count else None
 
 
 def widgets_for(request):

@@ -1,4 +1,5 @@
-"""Core Celery tasks: the health ping and the daily notification digest."""
+"""Core Celery tasks: the health ping, the daily notification digest, the nightly
+data-quality audit."""
 
 from celery import shared_task
 from celery.schedules import crontab
@@ -20,9 +21,30 @@ def send_digests():
     return send()
 
 
+@shared_task(name="core.run_data_quality_audit", acks_late=True, reject_on_worker_lost=True)
+def run_data_quality_audit(started_by_id=None):
+    """Run every rule over every stored record (core.quality). Safe to deliver twice: a
+    second run while one is going does nothing, and each run replaces the last's findings."""
+    from django.contrib.auth import get_user_model
+
+    from core.quality import run_audit
+
+    user = get_user_model().objects.filter(pk=started_by_id).first() if started_by_id else None
+    run = run_audit(started_by=user)
+    if run is None:
+        return "already running"
+    return {"run": run.pk, "records": run.records_checked, "findings": run.findings_count}
+
+
 @app.on_after_finalize.connect
 def schedule(sender, **kwargs):
     # Daily at 06:00 UTC, before the working day.
     sender.add_periodic_task(
         crontab(hour=6, minute=0), send_digests.s(), name="core: daily notification digest"
+    )
+    # Nightly at 02:30 UTC, so the findings are fresh when the working day starts.
+    sender.add_periodic_task(
+        crontab(hour=2, minute=30),
+        run_data_quality_audit.s(),
+        name="core: nightly data-quality audit",
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import generic_views, views
+from core import generic_views, quality_views, views
 
 app_name = "core"
 
@@ -24,4 +24,6 @@ urlpatterns = [
         name="notification-preferences",
     ),
     path("follow/", views.follow_toggle, name="follow"),
+    path("data-quality/", quality_views.data_quality, name="data-quality"),
+    path("data-quality/run/", quality_views.data_quality_run, name="data-quality-run"),
 ]

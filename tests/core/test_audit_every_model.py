@@ -48,6 +48,8 @@ NOT_AUDITED = {
     "core.TablePreference": "a user's chosen list columns: a preference",
     "core.NotificationPreference": "a user's e-mail preference",
     "core.Follow": "a user's subscription to a record's changes: a preference",
+    "core.DataQualityRun": "a data-quality audit job row (status, timings, counts)",
+    "core.DataQualityFinding": "derived by the audit from audited records; replaced each run",
     "briefs.Packet": "a PDF job row (status, progress); generating and downloading a "
     "packet are security events, its content is audited records",
     # django-guardian rows: granted and revoked only through team membership (above).
