@@ -171,6 +171,14 @@ class Agreement(VersionedModel, AuditedModel, MarkedModel):
     def get_absolute_url(self):
         return reverse("agreements:detail", args=[self.pk])
 
+    def value_patterns(self):
+        prefixes = settings.AGREEMENT_NUMBER_PREFIXES.get(self.kind)
+        pattern = settings.AGREEMENT_NUMBER_PATTERN
+        if prefixes:
+            pattern = pattern.replace("(?P<prefix>[A-Z]{2,5})", f"(?P<prefix>{'|'.join(prefixes)})")
+        first = prefixes[0] if prefixes else "MOU"
+        return {"number": (pattern, f"{first}-GBR-2026-03 (amendments add -A1)")}
+
     def clean(self):
         super().clean()
         errors = {}

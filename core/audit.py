@@ -16,6 +16,8 @@ from django.db import models, transaction
 from django.db.models import F
 from django.db.models.fields.files import FieldFile
 
+from core.rules import RuledModel
+
 _context = contextvars.ContextVar("audit_context", default=None)
 
 
@@ -69,8 +71,9 @@ class ConcurrentEditError(Exception):
     """Raised when a record changed since the editor loaded it."""
 
 
-class AuditedModel(models.Model):
-    """Records every create, update and delete in `core.AuditEntry`.
+class AuditedModel(RuledModel):
+    """Records every create, update and delete in `core.AuditEntry`; its rules
+    (core.rules) run before each save.
 
     Children override `audit_root()` so their changes show on the parent's history.
     """
@@ -239,4 +242,8 @@ class VersionedModel(models.Model):
                     "else after you opened it."
                 )
             self.version += 1
-            return super().save(*args, **kwargs)
+            try:
+                return super().save(*args, **kwargs)
+            except Exception:
+                self.version -= 1  # the bump was rolled back with the refused save
+                raise

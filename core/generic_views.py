@@ -27,7 +27,7 @@ from django.utils.html import format_html
 from django.views import View
 from django_tables2 import RequestConfig
 
-from core import follows, history, markings, panels, permissions, teams
+from core import follows, history, markings, panels, permissions, rules, teams
 from core.audit import ConcurrentEditError
 from core.auth import record_event
 from core.exports import export_table
@@ -378,12 +378,18 @@ class ChildFormsetView(View):
         )
         if formset.is_valid():
             try:
-                with transaction.atomic():
+                # One batch: rules across the rows (cost shares) hold on the saved set.
+                with rules.batch():
                     if version is not None:
                         touch_parent(parent, int(version) if version.isdigit() else -1)
                     formset.save()
             except ConcurrentEditError as exc:
                 messages.error(request, concurrent_edit_message(parent, exc))
+                return self.render(request, parent, formset, version)
+            except ValidationError as exc:
+                formset._non_form_errors = formset.error_class(
+                    exc.messages, renderer=formset.renderer
+                )
                 return self.render(request, parent, formset, version)
             messages.success(request, f"{self.title} of “{parent}” saved.")
             return redirect(parent.get_absolute_url() + f"#{self.anchor}")

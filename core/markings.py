@@ -55,6 +55,28 @@ def validate_portal_classification(value):
         )
 
 
+def marking_problem(classification, cui_category, dissemination):
+    """{field: message} when the combination is not a valid marking, else None.
+
+    Dissemination controls and CUI categories apply to CUI (the portal holds nothing
+    classified): "U//NOFORN" is not a marking."""
+    if classification == Classification.UNCLASSIFIED and dissemination:
+        return {
+            "dissemination": (
+                f"{dissemination} applies to CUI only: mark the record CUI with this "
+                "control, or Unclassified without one."
+            )
+        }
+    if classification == Classification.UNCLASSIFIED and cui_category:
+        return {
+            "cui_category": (
+                "A CUI category needs the CUI classification: mark the record CUI, or "
+                "remove the category."
+            )
+        }
+    return None
+
+
 class MarkedModel(models.Model):
     """Abstract base for every domain record: classification, CUI category, controls."""
 
@@ -88,9 +110,19 @@ class MarkedModel(models.Model):
         bad = [c for c in codes if len(c) != 3 or not c.isalpha()]
         if bad:
             raise ValidationError({"rel_to": f"Not ISO alpha-3 codes: {', '.join(bad)}."})
+        if codes:
+            from core.models import Country
+
+            known = set(Country.objects.filter(iso3__in=codes).values_list("iso3", flat=True))
+            unknown = [c for c in codes if c not in known]
+            if unknown:
+                raise ValidationError(
+                    {"rel_to": f"Not countries the portal knows: {', '.join(unknown)}."}
+                )
         self.rel_to = ", ".join(codes)
-        if self.classification == Classification.UNCLASSIFIED and self.cui_category:
-            raise ValidationError({"cui_category": "A CUI category needs the CUI classification."})
+        problem = marking_problem(self.classification, self.cui_category, self.dissemination)
+        if problem:
+            raise ValidationError(problem)
 
     @property
     def marking(self):

@@ -250,6 +250,13 @@ class Meeting(VersionedModel, AuditedModel, MarkedModel):
 
     class Meta:
         ordering = ["-start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="meeting_end_after_start",
+                violation_error_message="The meeting ends before it starts.",
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -264,6 +271,11 @@ class Meeting(VersionedModel, AuditedModel, MarkedModel):
         super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The meeting ends before it starts."})
+        longest = settings.MEETING_MAX_DAYS
+        if self.start_date and self.end_date and (self.end_date - self.start_date).days >= longest:
+            raise ValidationError(
+                {"end_date": f"A meeting lasts at most {longest} days; check the end date."}
+            )
         today = timezone.localdate()
         if (
             self.status in (self.Status.HELD, self.Status.MINUTES_APPROVED)

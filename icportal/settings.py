@@ -180,6 +180,29 @@ LOCKOUT_WINDOW = timedelta(minutes=env.int("LOCKOUT_WINDOW_MINUTES", default=15)
 
 # Markings and banners.
 PORTAL_MARKING = env("PORTAL_MARKING", default="CUI")
+
+# Rules every record obeys (core.rules; README "Rules a record obeys").
+DATE_MIN_YEAR = env.int("DATE_MIN_YEAR", default=1950)
+DATE_MAX_YEAR = env.int("DATE_MAX_YEAR", default=2100)
+MEETING_MAX_DAYS = env.int("MEETING_MAX_DAYS", default=31)
+PROGRAM_CODE_PATTERN = env("PROGRAM_CODE_PATTERN", default=r"CP-\d{4}-\d{3}")
+PROGRAM_CODE_EXAMPLE = env("PROGRAM_CODE_EXAMPLE", default="CP-2026-014")
+# Agreement numbers: <prefix>-<partner>-<year>-<serial>[-A<amendment>], the prefix by kind.
+AGREEMENT_NUMBER_PATTERN = env(
+    "AGREEMENT_NUMBER_PATTERN",
+    default=r"(?P<prefix>[A-Z]{2,5})-[A-Z0-9]{2,6}-\d{4}-\d{2}(-A\d{1,2})?",
+)
+AGREEMENT_NUMBER_PREFIXES = {
+    "mou": ("MOU", "MOA"),
+    "project": ("PA",),
+    "loan": ("LOAN",),
+    "emt": ("EMT",),
+    "iea": ("IEA", "DEA"),
+    "esep": ("ESEP",),
+    "framework": ("MOU", "FA"),
+}
+HEALTH_OVERDUE_DAYS = env.int("HEALTH_OVERDUE_DAYS", default=30)
+HEALTH_STALE_DAYS = env.int("HEALTH_STALE_DAYS", default=90)
 CONSENT_BANNER_TEXT = (
     env("CONSENT_BANNER_TEXT", default="")
     or (BASE_DIR / "core" / "consent-banner.txt").read_text().strip()
@@ -215,6 +238,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["core.filters.PortalFilterBackend"],
+    "EXCEPTION_HANDLER": "core.api_errors.portal_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "IC Portal API",

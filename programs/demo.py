@@ -273,7 +273,8 @@ def seed(context):
                 ],
                 "classification": "CUI" if index % 5 else "U",
                 "cui_category": "CTI" if index % 5 else "",
-                "dissemination": "NOFORN" if index % 7 == 3 else "",
+                # Dissemination controls apply to CUI only (core.markings).
+                "dissemination": "NOFORN" if index % 7 == 3 and index % 5 else "",
             },
         )
         programs.append(program)

@@ -25,8 +25,8 @@ PROGRAM_FIELDS = [
     "benefit_political",
     "benefit_industrial",
     "health",
-    "health_trend",
     "health_reason",
+    "health_override_reason",
     "start_date",
     "end_date",
     "cpi_identified",
@@ -79,6 +79,8 @@ class ProgramImportForm(ImportRowForm):
             "kind",
             "phase",
             "health",
+            "health_reason",
+            "health_override_reason",
             "us_lead",
             "program_manager",
             "start_date",
@@ -112,6 +114,11 @@ class ProgramBulkEditForm(PortalFormMixin, forms.Form):
     )
     health = forms.ChoiceField(
         choices=[("", "— leave unchanged —"), *Program.Health.choices], required=False
+    )
+    health_reason = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Needed to set Yellow or Red: what is wrong (the same for every program).",
     )
     program_manager = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="— leave unchanged —"

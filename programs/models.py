@@ -1,12 +1,12 @@
 """Cooperative programs, their partners and cost shares, funding and milestones."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,26 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from core.audit import AuditedModel, VersionedModel
 from core.markings import MarkedModel
 from core.models import Country, Organization
+from core.rules import after_write
+
+
+def percent(value):
+    """160.00 → "160", 33.50 → "33.5"."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# Reasons that describe a Green program; a Yellow or Red one must say what is wrong.
+GREEN_REASONS = {
+    "on cost and schedule",
+    "on schedule and cost",
+    "on track",
+    "on cost, schedule and performance",
+    "no issues",
+    "nothing to report",
+    "all good",
+    "green",
+}
 
 
 class Program(VersionedModel, AuditedModel, MarkedModel):
@@ -82,8 +102,22 @@ class Program(VersionedModel, AuditedModel, MarkedModel):
     health = models.CharField(
         max_length=10, choices=Health.choices, default=Health.GREEN, db_index=True
     )
-    health_trend = models.CharField(max_length=10, choices=Trend.choices, default=Trend.STEADY)
-    health_reason = models.CharField(max_length=200, blank=True)
+    # The trend follows the recorded health (see save()), never typed by hand.
+    health_trend = models.CharField(
+        max_length=10, choices=Trend.choices, default=Trend.STEADY, editable=False
+    )
+    health_reason = models.CharField(
+        max_length=200, blank=True, help_text="Required for Yellow and Red: what is wrong."
+    )
+    health_override_reason = models.CharField(
+        "reason Green stands despite overdue milestones",
+        max_length=200,
+        blank=True,
+        help_text="Only when a milestone is overdue by more than 30 days and Green still holds.",
+    )
+    health_reviewed_on = models.DateField(
+        "health last reviewed", null=True, blank=True, editable=False
+    )
     start_date = models.DateField(null=True, blank=True, db_index=True)
     end_date = models.DateField(null=True, blank=True, db_index=True)
     # Technology protection and exportability.
@@ -113,6 +147,15 @@ class Program(VersionedModel, AuditedModel, MarkedModel):
     class Meta:
         ordering = ["code"]
         permissions = [("manage_program", "Manage the program's team")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="program_end_after_start",
+                violation_error_message="The end date is before the start date.",
+            )
+        ]
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -122,13 +165,100 @@ class Program(VersionedModel, AuditedModel, MarkedModel):
     def get_absolute_url(self):
         return reverse(self.detail_url_name, args=[self.pk])
 
+    def save(self, *args, **kwargs):
+        before = getattr(self, "_audit_snapshot", {})
+        health_fields = ("health", "health_reason", "health_override_reason")
+        if self._state.adding or any(before.get(f) != getattr(self, f) for f in health_fields):
+            self.health_reviewed_on = timezone.localdate()
+        rank = {"green": 0, "yellow": 1, "red": 2}
+        old = before.get("health")
+        if old in rank and old != self.health:
+            worse = rank[self.health] > rank[old]
+            self.health_trend = self.Trend.DECLINING if worse else self.Trend.IMPROVING
+        return super().save(*args, **kwargs)
+
+    def value_patterns(self):
+        return {"code": (settings.PROGRAM_CODE_PATTERN, settings.PROGRAM_CODE_EXAMPLE)}
+
+    def overdue_milestones(self, days=None):
+        """Milestones not done and overdue by more than `days` (settings.HEALTH_OVERDUE_DAYS)."""
+        if self.pk is None:
+            return []
+        days = settings.HEALTH_OVERDUE_DAYS if days is None else days
+        limit = timezone.localdate() - timedelta(days=days)
+        return [
+            m
+            for m in self.milestones.filter(actual_date__isnull=True)
+            if (m.forecast_date or m.planned_date) < limit
+        ]
+
+    def health_problems(self):
+        """{field: message} where the recorded health contradicts the data."""
+        problems = {}
+        reason = " ".join(self.health_reason.split()).strip(" .").lower()
+        if self.health == self.Health.GREEN and not self.health_override_reason.strip():
+            late = self.overdue_milestones()
+            if late:
+                first = min(late, key=lambda m: m.forecast_date or m.planned_date)
+                problems["health"] = (
+                    f"Green, but milestone “{first.title}” is overdue since "
+                    f"{(first.forecast_date or first.planned_date).isoformat()}: set Yellow or "
+                    "Red, or give the reason Green stands."
+                )
+        if self.health in (self.Health.YELLOW, self.Health.RED):
+            previous = getattr(self, "_audit_snapshot", {})
+            green_reason = (
+                previous.get("health") == self.Health.GREEN
+                and " ".join((previous.get("health_reason") or "").split()).strip(" .").lower()
+            )
+            if not reason:
+                problems["health_reason"] = (
+                    f"{self.get_health_display()} needs a reason: what is wrong."
+                )
+            elif reason in GREEN_REASONS or reason == green_reason:
+                problems["health_reason"] = (
+                    f"“{self.health_reason}” is a Green reason; say what makes it "
+                    f"{self.get_health_display()}."
+                )
+        return problems
+
+    def is_health_stale(self):
+        reviewed = self.health_reviewed_on
+        days = settings.HEALTH_STALE_DAYS
+        return reviewed is None or (timezone.localdate() - reviewed).days > days
+
     def clean(self):
         super().clean()
+        errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "The end date is before the start date."})
+            errors["end_date"] = "The end date is before the start date."
         if self.cpi_identified_on and not self.cpi_identified:
+            errors["cpi_identified_on"] = (
+                "A CPI date needs “critical program information identified”."
+            )
+        errors.update(self.health_problems())
+        if self.us_lead_id and self.us_lead.country.iso3 != "USA":
+            errors["us_lead"] = (
+                f"The US lead must be a US organisation; {self.us_lead} is in "
+                f"{self.us_lead.country}."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def check_cost_shares(self):
+        """Whenever any participant carries a cost share, the shares add up to 100%."""
+        shares = list(self.participants.values_list("cost_share", flat=True))
+        total = sum(shares, Decimal("0"))
+        if any(shares) and total != Decimal("100"):
             raise ValidationError(
-                {"cpi_identified_on": "A CPI date needs “critical program information identified”."}
+                {
+                    "cost_share": (
+                        f"The participants' cost shares of {self.code} add up to "
+                        f"{percent(total)}%, "
+                        "not 100%. Change them together (the Partners form, or "
+                        f"POST /api/v1/programs/{self.pk}/cost-shares/)."
+                    )
+                }
             )
 
     @classmethod
@@ -188,6 +318,14 @@ class ProgramChild(AuditedModel):
     def get_absolute_url(self):
         return self.program.get_absolute_url()
 
+    def clean(self):
+        super().clean()
+        before = getattr(self, "_audit_snapshot", {}).get("program_id")
+        if not self._state.adding and before is not None and before != self.program_id:
+            raise ValidationError(
+                {"program": f"A {self._meta.verbose_name} stays with the program it was made in."}
+            )
+
 
 class Participant(ProgramChild):
     """A partner nation (and organisation) in a program, with its cost share."""
@@ -231,11 +369,34 @@ class Participant(ProgramChild):
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "country", "organization"], name="participant_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_share__gte=0, cost_share__lte=100),
+                name="participant_share_percent",
+                violation_error_message="A cost share is a percentage from 0 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(financial_contribution__gte=0, in_kind_contribution__gte=0),
+                name="participant_contributions_not_negative",
+                violation_error_message="Contributions cannot be negative.",
+            ),
         ]
 
     def __str__(self):
         return f"{self.country} in {self.program.code}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            program = self.program
+            after_write(("cost_shares", program.pk), program.check_cost_shares)
+
+    def delete(self, *args, **kwargs):
+        program = self.program
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            after_write(("cost_shares", program.pk), program.check_cost_shares)
+        return result
 
     def clean(self):
         super().clean()
@@ -265,7 +426,12 @@ class Funding(ProgramChild):
             models.UniqueConstraint(
                 fields=["program", "fiscal_year", "participant", "currency"],
                 name="funding_unique_year",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="funding_amount_not_negative",
+                violation_error_message="An amount cannot be negative.",
+            ),
         ]
 
     def __str__(self):
@@ -303,6 +469,29 @@ class Milestone(ProgramChild):
         super().clean()
         if self.actual_date and self.actual_date > timezone.localdate():
             raise ValidationError({"actual_date": "An actual date cannot be in the future."})
+        self._check_program_health()
+
+    def _check_program_health(self):
+        """A Green program (without an override reason) takes no milestone that is overdue
+        by more than settings.HEALTH_OVERDUE_DAYS: its health would contradict the data."""
+        if self.actual_date or not self.program_id:
+            return
+        program = self.program
+        if program.health != Program.Health.GREEN or program.health_override_reason.strip():
+            return
+        due = self.forecast_date or self.planned_date
+        limit = timezone.localdate() - timedelta(days=settings.HEALTH_OVERDUE_DAYS)
+        if due and due < limit:
+            field = "forecast_date" if self.forecast_date else "planned_date"
+            raise ValidationError(
+                {
+                    field: (
+                        f"{program.code} is Green, and this milestone would be overdue since "
+                        f"{due.isoformat()}: change the program's health first (or give the "
+                        "reason Green stands)."
+                    )
+                }
+            )
 
     @property
     def due_date(self):

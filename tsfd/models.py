@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.audit import AuditedModel, VersionedModel
-from core.markings import Classification, MarkedModel, validate_portal_classification
+from core.markings import Classification, MarkedModel
 from core.models import Country, Organization
 
 DAY = timedelta(days=1)
@@ -136,13 +136,19 @@ class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
     disclosure_form = models.CharField(
         "form of disclosure", max_length=20, choices=Form.choices, db_index=True
     )
+    # A fact about the technology (it may be Secret), not the marking of this record:
+    # what the portal keeps about the case stays at most CUI (its `classification`).
     highest_classification = models.CharField(
         "highest classification involved",
         max_length=4,
         choices=Classification.choices,
         default=Classification.CUI,
-        validators=[validate_portal_classification],
         db_index=True,
+        help_text=(
+            "The highest level of the technology or information involved in the case, "
+            "Unclassified to Top Secret. It is a fact about the case: what you type in "
+            "this portal must itself stay at most CUI."
+        ),
     )
     information_category = models.ForeignKey(
         InformationCategory,

@@ -41,6 +41,8 @@ class ProgramSerializer(ModelCleanSerializer):
             "health",
             "health_trend",
             "health_reason",
+            "health_override_reason",
+            "health_reviewed_on",
             "start_date",
             "end_date",
             "cpi_identified",
@@ -109,4 +111,29 @@ class MilestoneSerializer(ModelCleanSerializer):
             "actual_date",
             "status",
             "is_overdue",
+        ]
+
+
+class CostShareRow(serializers.Serializer):
+    participant = serializers.IntegerField()
+    cost_share = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100
+    )
+
+
+class CostSharesSerializer(serializers.Serializer):
+    """`POST /api/v1/programs/{id}/cost-shares/`: the new shares of the program's
+    participants, applied together; `version` is the program's, as read."""
+
+    version = serializers.IntegerField()
+    shares = CostShareRow(many=True, allow_empty=False)
+
+    def validate_shares(self, rows):
+        program = self.context["program"]
+        by_id = {p.pk: p for p in program.participants.all()}
+        unknown = [r["participant"] for r in rows if r["participant"] not in by_id]
+        if unknown:
+            raise serializers.ValidationError("Participants of this program only.")
+        return [
+            {"participant": by_id[r["participant"]], "cost_share": r["cost_share"]} for r in rows
         ]

@@ -12,7 +12,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agreement
 
-    number = factory.Sequence(lambda n: f"TA-{n:04d}")
+    number = factory.Sequence(lambda n: f"MOU-T{n:05d}-2026-01")
     title = factory.Sequence(lambda n: f"Test agreement number {n}")
     kind = Agreement.Kind.MOU
     summary = "Cooperative research on test things."

@@ -412,8 +412,8 @@ def test_import_previews_then_imports_all_rows(client, users):
     client.force_login(users["staff"])
     rows = (
         "number,title,kind,legal_authority,responsible_official\n"
-        "IMP-1,Imported one,mou,Research and development projects,staff\n"
-        "IMP-2,Imported two,loan,,nobody-here\n"
+        "MOU-GBR-2026-01,Imported one,mou,Research and development projects,staff\n"
+        "LOAN-GBR-2026-02,Imported two,loan,,nobody-here\n"
     )
     upload = SimpleUploadedFile("a.csv", rows.encode(), content_type="text/csv")
     response = client.post("/agreements/import/", {"file": upload})
@@ -426,7 +426,10 @@ def test_import_previews_then_imports_all_rows(client, users):
     token = response.context["token"]
     response = client.post("/agreements/import/", {"token": token})
     assert response.status_code == 302
-    assert set(Agreement.objects.values_list("number", flat=True)) == {"IMP-1", "IMP-2"}
+    assert set(Agreement.objects.values_list("number", flat=True)) == {
+        "MOU-GBR-2026-01",
+        "LOAN-GBR-2026-02",
+    }
 
 
 def test_bulk_edit_sets_the_responsible_official_on_all_or_none(client, users):

@@ -39,6 +39,9 @@ NOT_AUDITED = {
     "core.AuditEntry": "the audit log itself; append-only, never edited through the portal",
     "core.SecurityEvent": "the security log itself; append-only",
     "core.AccountLockout": "locking and unlocking are security events (locked, unlocked)",
+    "core.SignInAttempts": "the lock row of an account's sign-ins; every attempt, failure "
+    "and refusal is a security event",
+    "core.ApiToken": "creating, revoking and using a revoked token are security events",
     "core.TeamMember": "team changes are security events (permission_change, core.teams)",
     "core.TransitionLog": "the workflow timeline, itself a log; the status it moves is "
     "audited on the record",
@@ -315,8 +318,11 @@ def _edit(instance):
     def first(kinds, test=lambda f: True):
         return next((f for f in fields if isinstance(f, kinds) and test(f)), None)
 
+    # A free-text field: not a marking's country list, not a coded value with a pattern.
+    coded = {"rel_to", *instance.value_patterns()}
     text = first(models.TextField) or first(
-        models.CharField, lambda f: not f.choices and (f.max_length or 0) >= 20
+        models.CharField,
+        lambda f: not f.choices and (f.max_length or 0) >= 20 and f.name not in coded,
     )
     if text:
         old = getattr(instance, text.attname) or ""

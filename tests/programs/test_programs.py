@@ -300,11 +300,17 @@ def test_bulk_edit_changes_all_or_nothing(client, users):
     client.force_login(users["pm"])
     pks = [p.pk for p in mine]
     response = client.post(
-        "/programs/bulk-edit/", {"pk": [*pks, not_mine.pk], "apply": "1", "health": "red"}
+        "/programs/bulk-edit/",
+        {"pk": [*pks, not_mine.pk], "apply": "1", "health": "red", "health_reason": "Slipped."},
     )
     assert Program.objects.filter(health="red").count() == 0
+    no_reason = client.post("/programs/bulk-edit/", {"pk": pks, "apply": "1", "health": "red"})
+    assert "Red needs a reason" in no_reason.text
+    assert Program.objects.filter(health="red").count() == 0
     response = client.post(
-        "/programs/bulk-edit/", {"pk": pks, "apply": "1", "health": "red"}, follow=True
+        "/programs/bulk-edit/",
+        {"pk": pks, "apply": "1", "health": "red", "health_reason": "Test range lost."},
+        follow=True,
     )
     assert "2 programs updated." in response.text
     assert Program.objects.filter(health="red").count() == 2
@@ -319,9 +325,9 @@ def test_import_previews_errors_and_writes_nothing(client, users):
     client.force_login(users["pm"])
     csv_text = (
         "code,name,kind,phase,health,start_date,end_date\n"
-        "CP-1,Good row,rdte,concept,green,2026-01-01,2027-01-01\n"
-        "CP-2,Bad dates,rdte,concept,green,2026-01-01,2025-01-01\n"
-        "CP-1,Duplicate,rdte,concept,green,,\n"
+        "CP-2026-001,Good row,rdte,concept,green,2026-01-01,2027-01-01\n"
+        "CP-2026-002,Bad dates,rdte,concept,green,2026-01-01,2025-01-01\n"
+        "CP-2026-001,Duplicate,rdte,concept,green,,\n"
     )
     response = client.post("/programs/import/", {"file": _csv(csv_text)})
     assert "2 rows with errors: nothing was imported" in response.text
@@ -333,9 +339,9 @@ def test_import_previews_errors_and_writes_nothing(client, users):
 def test_import_all_rows_after_preview(client, users):
     client.force_login(users["pm"])
     csv_text = (
-        "code,name,kind,phase,health,us_lead,program_manager\n"
-        "CP-1,First import,rdte,concept,green,,pm\n"
-        "CP-2,Second import,esep,proposed,yellow,,\n"
+        "code,name,kind,phase,health,health_reason,us_lead,program_manager\n"
+        "CP-2026-001,First import,rdte,concept,green,,,pm\n"
+        "CP-2026-002,Second import,esep,proposed,yellow,Partner funding unconfirmed,,\n"
     )
     preview = client.post("/programs/import/", {"file": _csv(csv_text)})
     token = preview.context["token"]
@@ -343,8 +349,8 @@ def test_import_all_rows_after_preview(client, users):
     assert not Program.objects.exists()
     response = client.post("/programs/import/", {"token": token}, follow=True)
     assert "Imported 2 programs." in response.text
-    assert set(Program.objects.values_list("code", flat=True)) == {"CP-1", "CP-2"}
-    assert Program.objects.get(code="CP-1").program_manager == users["pm"]
+    assert set(Program.objects.values_list("code", flat=True)) == {"CP-2026-001", "CP-2026-002"}
+    assert Program.objects.get(code="CP-2026-001").program_manager == users["pm"]
     assert all(
         teams.members(p).filter(user=users["pm"], role="lead").exists()
         for p in Program.objects.all()

@@ -25,9 +25,8 @@ def draft(requester, title=None, country="GBR", **fields):
         recipient_country=Country.objects.get(iso3=country),
         technology="Widget design drawings at interface level.",
         disclosure_form=DisclosureRequest.Form.DOCUMENTARY,
-        highest_classification="CUI",
         purpose="Lets the partner integrate the widget.",
-        **fields,
+        **{"highest_classification": "CUI", **fields},
     )
     case.save()
     return case

@@ -4,8 +4,8 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
+from core import rules
 from core.audit import audit_context
 from core.demo import DEMO_USERS
 from core.roles import DOMAIN_APPS
@@ -16,7 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         context = {}
-        with transaction.atomic(), audit_context(source="seed_demo"):
+        # One batch: cross-row rules (cost shares) are checked on the loaded data, once.
+        with rules.batch(), audit_context(source="seed_demo"):
             for app in DOMAIN_APPS:
                 if find_spec(f"{app}.demo") is not None:
                     import_module(f"{app}.demo").seed(context)
