@@ -6,11 +6,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 
-from core import rules
+from core import rules, tokens
 from core.auth import unlock
 from core.generic_views import named_messages, onto_form
 from core.models import (
     AccountLockout,
+    ApiToken,
     AuditEntry,
     Contact,
     Country,
@@ -184,3 +185,54 @@ class AccountLockoutAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for lockout in queryset.select_related("user"):
             unlock(lockout, by=request.user)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Everyone's API tokens: a Portal Admin revokes them, never sees a secret (none is
+    kept). Users make their own under *API tokens*; rows stay as evidence."""
+
+    list_display = (
+        "prefix",
+        "user",
+        "description",
+        "read_only",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("read_only", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__username", "key", "description")
+    list_select_related = ("user",)
+    fields = (
+        "prefix",
+        "user",
+        "description",
+        "read_only",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    )
+    readonly_fields = fields
+    actions = ["revoke_tokens"]
+
+    @admin.display(description="token")
+    def prefix(self, obj):
+        return f"{obj.prefix}…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke_tokens(self, request, queryset):
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            tokens.revoke(token, by=request.user, request=request)
+            count += 1
+        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)

@@ -75,7 +75,7 @@ ROLE_PERMISSIONS = {
         "core.view_document",
         "briefs.add_packet",
     ],
-    PORTAL_ADMIN: [f"{app}.*" for app in DOMAIN_APPS] + ["auth.*", "guardian.*", "authtoken.*"],
+    PORTAL_ADMIN: [f"{app}.*" for app in DOMAIN_APPS] + ["auth.*", "guardian.*"],
 }
 
 ROLE_DESCRIPTIONS = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core import generic_views, quality_views, views
+from core import generic_views, quality_views, token_views, views
 
 app_name = "core"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("follow/", views.follow_toggle, name="follow"),
     path("data-quality/", quality_views.data_quality, name="data-quality"),
     path("data-quality/run/", quality_views.data_quality_run, name="data-quality-run"),
+    path("accounts/tokens/", token_views.token_list, name="api-tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", token_views.token_revoke, name="api-token-revoke"),
 ]

@@ -10,14 +10,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_token_authenticated_create_makes_the_author_team_lead(client, users):
-    from rest_framework.authtoken.models import Token
+    from core import tokens
 
-    token = Token.objects.create(user=users["pm"])
+    _, token = tokens.issue(users["pm"], "test", tokens.default_expiry_day(), read_only=False)
     response = client.post(
         "/api/v1/programs/",
         {"code": "API-1", "name": "From the API", "kind": "rdte", "phase": "concept"},
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert response.status_code == 201, response.content
     body = response.json()

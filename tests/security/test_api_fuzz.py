@@ -38,14 +38,13 @@ def keep_test_connection():
 
 @pytest.fixture
 def fuzz_token(db, make_user):
-    from rest_framework.authtoken.models import Token
-
+    from core import tokens
     from tests.programs.factories import ProgramFactory, with_children
 
     admin = make_user("fuzz-admin", "Portal Admin")
     for _ in range(2):
         with_children(ProgramFactory())
-    return Token.objects.create(user=admin).key
+    return tokens.issue(admin, "fuzz", tokens.default_expiry_day(), read_only=False)[1]
 
 
 @pytest.mark.django_db
