@@ -256,6 +256,14 @@ class RestrictedModelViewSet(VersionPreconditionMixin, viewsets.ModelViewSet):
                 "This change would move the record out of what you may see; it was not saved."
             )
 
+    def create(self, request, *args, **kwargs):
+        # Who may add comes before what they sent: no role to add answers 403, whatever
+        # the body (a child's permission follows its parent, checked once it is known).
+        model = self.queryset.model
+        if not getattr(model, "permission_parent", None) and not perms.can_add(request.user, model):
+            raise exceptions.PermissionDenied(f"You may not add a {model._meta.verbose_name}.")
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         self._check_create(serializer)
         with transaction.atomic():

@@ -42,9 +42,4 @@ def schedule(sender, **kwargs):
     sender.add_periodic_task(
         crontab(hour=6, minute=0), send_digests.s(), name="core: daily notification digest"
     )
-    # Nightly at 02:30 UTC, so the findings are fresh when the working day starts.
-    sender.add_periodic_task(
-        crontab(hour=2, minute=30),
-        run_data_quality_audit.s(),
-        name="core: nightly data-quality audit",
-    )
+    # The nightly data-quality audit is in settings.CELERY_BEAT_SCHEDULE.

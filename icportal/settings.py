@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -298,6 +299,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "briefs.tasks.recover_stale_packets",
         "schedule": 60,  # re-queues packets whose worker died; never waits behind renders
         "options": {"queue": "celery"},
+    },
+    "core-data-quality-audit": {
+        "task": "core.run_data_quality_audit",
+        # Nightly at 02:30 UTC, so the findings are fresh when the working day starts.
+        "schedule": crontab(hour=2, minute=30),
     },
     "briefs-delete-expired-packets": {
         "task": "briefs.tasks.delete_expired_packets",

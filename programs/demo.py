@@ -3,7 +3,10 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from core import teams
+from django.conf import settings
+from django.utils import timezone
+
+from core import rules, teams
 from core.models import Country, Organization
 from programs.models import Funding, Milestone, Participant, Program
 
@@ -280,20 +283,21 @@ def seed(context):
         programs.append(program)
         if not created:
             continue
-        participants = []
-        for i, (iso3, share) in enumerate(partners):
-            participants.append(
-                Participant.objects.create(
-                    program=program,
-                    country=countries[iso3],
-                    organization=orgs["OIC"] if iso3 == "USA" else partner_org.get(iso3),
-                    role="lead" if i == 0 else "partner",
-                    cost_share=Decimal(share),
-                    financial_contribution=Decimal(share) * Decimal("250000"),
-                    in_kind_contribution=Decimal(share) * Decimal("40000") if i else Decimal(0),
-                    in_kind_description="Test range time" if i else "",
+        with rules.batch():  # the shares add up to 100% once all are in
+            participants = []
+            for i, (iso3, share) in enumerate(partners):
+                participants.append(
+                    Participant.objects.create(
+                        program=program,
+                        country=countries[iso3],
+                        organization=orgs["OIC"] if iso3 == "USA" else partner_org.get(iso3),
+                        role="lead" if i == 0 else "partner",
+                        cost_share=Decimal(share),
+                        financial_contribution=Decimal(share) * Decimal("250000"),
+                        in_kind_contribution=Decimal(share) * Decimal("40000") if i else Decimal(0),
+                        in_kind_description="Test range time" if i else "",
+                    )
                 )
-            )
         for year in range(max(start.year, 2023), 2028):
             for p in participants:
                 Funding.objects.create(
@@ -302,6 +306,7 @@ def seed(context):
                     participant=p,
                     amount=p.cost_share * Decimal("120000"),
                 )
+        milestones = []
         for j, title in enumerate(
             [
                 "Program agreement signed",
@@ -313,18 +318,24 @@ def seed(context):
         ):
             planned = start + timedelta(days=240 * (j + 1))
             done = planned < today - timedelta(days=60) and (index + j) % 4 != 0
-            Milestone.objects.create(
-                program=program,
-                title=title,
-                planned_date=planned,
-                forecast_date=planned + timedelta(days=45) if (index + j) % 5 == 0 else None,
-                actual_date=planned + timedelta(days=10) if done else None,
+            milestones.append(
+                Milestone(
+                    program=program,
+                    title=title,
+                    planned_date=planned,
+                    forecast_date=planned + timedelta(days=45) if (index + j) % 5 == 0 else None,
+                    actual_date=planned + timedelta(days=10) if done else None,
+                )
             )
         # Green with a milestone late by more than HEALTH_OVERDUE_DAYS needs the reason it
-        # stands (Program.health_problems; the data-quality audit checks it): give one.
-        if program.health == Program.Health.GREEN and program.overdue_milestones():
+        # stands (Program.health_problems), given before such a milestone is recorded.
+        limit = timezone.localdate() - timedelta(days=settings.HEALTH_OVERDUE_DAYS)
+        late = [m for m in milestones if not m.actual_date and m.due_date < limit]
+        if program.health == Program.Health.GREEN and late:
             program.health_override_reason = "Slip absorbed by schedule margin; end date holds."
             program.save()
+        for milestone in milestones:
+            milestone.save()
         # Teams: each demo user sees a different slice.
         if index % 2 == 0:
             teams.set_member(program, users["pm"], "lead")

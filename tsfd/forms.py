@@ -52,9 +52,6 @@ class DisclosureRequestForm(VersionedModelForm):
         self.fields["information_category"].queryset = InformationCategory.objects.filter(
             active=True
         ) | InformationCategory.objects.filter(pk=current)
-        self.fields[
-            "highest_classification"
-        ].help_text = "The portal holds unclassified and CUI information only."
 
     def sections(self):
         return [(title, [self[name] for name in names]) for title, names in REQUEST_SECTIONS]

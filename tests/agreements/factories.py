@@ -1,6 +1,7 @@
 """Agreement test data."""
 
 import factory
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 
@@ -12,7 +13,10 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agreement
 
-    number = factory.Sequence(lambda n: f"MOU-T{n:05d}-2026-01")
+    # A number of the kind's pattern (settings.AGREEMENT_NUMBER_PREFIXES).
+    number = factory.LazyAttributeSequence(
+        lambda o, n: f"{settings.AGREEMENT_NUMBER_PREFIXES[o.kind][0]}-T{n:05d}-2026-01"
+    )
     title = factory.Sequence(lambda n: f"Test agreement number {n}")
     kind = Agreement.Kind.MOU
     summary = "Cooperative research on test things."

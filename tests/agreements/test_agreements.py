@@ -76,27 +76,29 @@ def test_status_cannot_be_edited_in_the_form(pm_client, users):
 def test_amendment_is_prefilled_copies_the_parties_and_shows_on_its_parent_in_order(
     pm_client, users
 ):
-    base = with_participants(AgreementFactory(number="MOU-GBR-1", responsible_official=users["pm"]))
+    base = with_participants(
+        AgreementFactory(number="MOU-GBR-2026-01", responsible_official=users["pm"])
+    )
     first = AgreementFactory(
-        number="MOU-GBR-1-A1",
+        number="MOU-GBR-2026-01-A1",
         amends=base,
         signed_on=datetime.date(2025, 3, 1),
         status="concluded",
         responsible_official=users["pm"],
     )
     form = pm_client.get(f"/agreements/add/?amends={base.pk}").context["form"]
-    assert form.initial["number"] == "MOU-GBR-1-A2"
+    assert form.initial["number"] == "MOU-GBR-2026-01-A2"
     assert form.initial["amends"] == base.pk
     response = pm_client.post(
         "/agreements/add/",
         form_data(
-            number="MOU-GBR-1-A2",
+            number="MOU-GBR-2026-01-A2",
             title="Amendment 2",
             amends=base.pk,
             responsible_official=users["pm"].pk,
         ),
     )
-    second = Agreement.objects.get(number="MOU-GBR-1-A2")
+    second = Agreement.objects.get(number="MOU-GBR-2026-01-A2")
     assert response.status_code == 302
     assert sorted(p.country.iso3 for p in second.participants.all()) == ["GBR", "USA"]
     detail = pm_client.get(base.get_absolute_url())
@@ -211,27 +213,31 @@ def test_profile_panel_lists_my_agreements(client, users):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("kind=loan", {"LOAN-1"}),
-        ("status=in_force", {"MOU-1"}),
-        ("country=JPN", {"LOAN-1"}),
-        ("expiring_within=60", {"MOU-1"}),
-        ("reporting=late", {"LOAN-1"}),
-        ("reporting=not_applicable", {"MOU-1", "PA-1"}),
-        ("q=sensor", {"PA-1"}),
+        ("kind=loan", {"LOAN-JPN-2026-01"}),
+        ("status=in_force", {"MOU-USA-2026-01"}),
+        ("country=JPN", {"LOAN-JPN-2026-01"}),
+        ("expiring_within=60", {"MOU-USA-2026-01"}),
+        ("reporting=late", {"LOAN-JPN-2026-01"}),
+        ("reporting=not_applicable", {"MOU-USA-2026-01", "PA-GBR-2026-01"}),
+        ("q=sensor", {"PA-GBR-2026-01"}),
     ],
 )
 def test_list_filters(client, users, query, expected):
     today = datetime.date.today()
     with_participants(
-        AgreementFactory(number="MOU-1", status="in_force", expiration_date=today + 30 * DAY)
+        AgreementFactory(
+            number="MOU-USA-2026-01", status="in_force", expiration_date=today + 30 * DAY
+        )
     )
     with_participants(
         AgreementFactory(
-            number="LOAN-1", kind="loan", status="concluded", signed_on=today - 20 * DAY
+            number="LOAN-JPN-2026-01", kind="loan", status="concluded", signed_on=today - 20 * DAY
         ),
         countries=("USA", "JPN"),
     )
-    with_participants(AgreementFactory(number="PA-1", title="Sensor arrangement", kind="project"))
+    with_participants(
+        AgreementFactory(number="PA-GBR-2026-01", title="Sensor arrangement", kind="project")
+    )
     client.force_login(users["leader"])
     response = client.get(f"/agreements/?{query}")
     assert {a.number for a in response.context["table"].data} == expected
@@ -271,11 +277,11 @@ def test_program_filter_refuses_a_program_the_user_cannot_see(client, users):
 
 
 def test_export_keeps_filters(client, users):
-    with_participants(AgreementFactory(number="MOU-1", kind="mou"))
-    with_participants(AgreementFactory(number="LOAN-1", kind="loan"))
+    with_participants(AgreementFactory(number="MOU-USA-2026-01", kind="mou"))
+    with_participants(AgreementFactory(number="LOAN-JPN-2026-01", kind="loan"))
     client.force_login(users["leader"])
     body = b"".join(client.get("/agreements/?kind=loan&export=csv").streaming_content).decode()
-    assert "LOAN-1" in body and "MOU-1" not in body
+    assert "LOAN-JPN-2026-01" in body and "MOU-USA-2026-01" not in body
     assert "Reporting to State" in body.splitlines()[0] or "Number" in body.splitlines()[0]
 
 
@@ -312,11 +318,11 @@ def test_api_creates_with_a_timeline_and_keeps_hidden_program_links(client, user
     seen = ProgramFactory(program_manager=users["pm"])
     response = client.post(
         "/api/v1/agreements/",
-        {"number": "API-1", "title": "By API", "kind": "mou", "programs": [seen.pk]},
+        {"number": "MOU-API-2026-01", "title": "By API", "kind": "mou", "programs": [seen.pk]},
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
-    agreement = Agreement.objects.get(number="API-1")
+    agreement = Agreement.objects.get(number="MOU-API-2026-01")
     assert TransitionLog.objects.get(object_id=agreement.pk).name == "create"
     unseen = ProgramFactory()
     agreement.programs.add(unseen)
@@ -330,7 +336,7 @@ def test_api_creates_with_a_timeline_and_keeps_hidden_program_links(client, user
     assert list(agreement.programs.all()) == [unseen]
     bad = client.post(
         "/api/v1/agreements/",
-        {"number": "API-2", "title": "x", "kind": "mou", "programs": [unseen.pk]},
+        {"number": "MOU-API-2026-02", "title": "x", "kind": "mou", "programs": [unseen.pk]},
         content_type="application/json",
     )
     assert bad.status_code == 400 and "programs" in bad.json()

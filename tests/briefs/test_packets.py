@@ -56,7 +56,9 @@ def test_program_brief_is_rendered_with_marking_and_page_numbers_on_every_page(
     # Enough milestones to spill the one-page brief onto a second page.
     for i in range(45):
         Milestone.objects.create(
-            program=staff_program, title=f"Extra test event {i}", planned_date="2027-01-01"
+            program=staff_program,
+            title=f"Extra test event {i}",
+            planned_date=timezone.localdate() + datetime.timedelta(days=400),
         )
     client.force_login(users["staff"])
     response, packet = ask(client, run_jobs, kind="program", programs=[staff_program.pk])
@@ -138,6 +140,9 @@ def test_leadership_packet_lists_the_most_urgent_action_items_and_counts_the_res
     monkeypatch.setattr(content, "LEADERSHIP_ROWS", 3)
     program("CP-2026-801", "Listed program")
     meeting = MeetingFactory(title="Staff talks")
+    from core.teams import set_member
+
+    set_member(meeting.forum, users["staff"], "viewer")  # an owner sees the forum
     today = timezone.localdate()
     for days, text in ((-9, "Overdue A"), (-2, "Overdue B"), (5, "Soon C"), (40, "Later D")):
         ActionItem.objects.create(

@@ -29,7 +29,7 @@ pytestmark = [
 
 
 def portfolio(count):
-    return [with_children(ProgramFactory(code=f"CP-W-{i:03d}")) for i in range(count)]
+    return [with_children(ProgramFactory(code=f"CP-2099-{i:03d}")) for i in range(count)]
 
 
 def test_a_real_worker_renders_a_packet_and_reports_progress(worker, users):

@@ -31,7 +31,8 @@ from tests.tsfd.factories import draft
 ROOT = settings.BASE_DIR
 DOMAIN_APPS = ("core", "programs", "agreements", "tsfd", "fora", "briefs")
 # Bytes that are not text: a restore must not re-encode anything.
-FILE_BYTES = bytes(range(256)) * 40 + b"\r\n\x00end"
+# Every byte value, behind a PDF signature (a document is checked by its type).
+FILE_BYTES = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\r\n\x00end"
 
 
 def make(*args, **variables):
@@ -130,12 +131,12 @@ def portal_data(users, settings, tmp_path):
             content_type=ContentType.objects.get_for_model(Program),
             object_id=program.pk,
             title="Cost share annex",
-            original_name="annex.txt",
+            original_name="annex.pdf",
             size=len(FILE_BYTES),
             checksum=hashlib.sha256(FILE_BYTES).hexdigest(),
             uploaded_by=pm,
         )
-        document.file.save("annex.txt", ContentFile(FILE_BYTES), save=False)
+        document.file.save("annex.pdf", ContentFile(FILE_BYTES), save=False)
         document.save()
         document.title = "Cost share annex (signed)"
         document.save()

@@ -65,8 +65,8 @@ def test_a_reader_who_may_see_the_program_reads_its_code(client, users, hidden_p
 def test_amends_names_no_hidden_agreement(client, users):
     """IC staff see an amendment but not the agreement it amends: its history says so
     without the number or title."""
-    parent = AgreementFactory(number="MOU-HIDDEN-9", title="Quiet Framework")
-    amendment = AgreementFactory(number="AMD-VISIBLE-1", title="Visible amendment")
+    parent = AgreementFactory(number="MOU-HIDE-2026-09", title="Quiet Framework")
+    amendment = AgreementFactory(number="MOU-SEEN-2026-01", title="Visible amendment")
     amendment.amends = parent
     amendment.save()
     staff = users["staff"]
@@ -81,7 +81,7 @@ def test_amends_names_no_hidden_agreement(client, users):
         f"/api/v1/agreements/{amendment.pk}/history/",
     )
     for text in (page, api):
-        assert "MOU-HIDDEN-9" not in text and "Quiet Framework" not in text
+        assert "MOU-HIDE-2026-09" not in text and "Quiet Framework" not in text
         assert history.HIDDEN in text
 
 

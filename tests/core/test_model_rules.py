@@ -193,9 +193,15 @@ def test_the_database_refuses_what_a_bulk_update_would_slip_past():
 
 def test_health_agrees_with_the_data():
     program = ProgramFactory(health="green")
-    Milestone.objects.create(
-        program=program, title="Critical design review", planned_date=datetime.date(2016, 3, 1)
+    with pytest.raises(ValidationError) as refused:  # a Green program takes no late milestone
+        Milestone.objects.create(
+            program=program, title="Critical design review", planned_date=datetime.date(2016, 3, 1)
+        )
+    assert "overdue since 2016-03-01" in str(refused.value)
+    late = Milestone.objects.create(
+        program=program, title="Critical design review", planned_date=datetime.date(2027, 3, 1)
     )
+    Milestone.objects.filter(pk=late.pk).update(planned_date=datetime.date(2016, 3, 1))  # a shell
     program.refresh_from_db()
     program.name = program.name + " (renamed)"
     with pytest.raises(ValidationError) as refused:

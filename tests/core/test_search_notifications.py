@@ -100,7 +100,7 @@ def test_follower_hears_of_changes_by_others(client, users, django_capture_on_co
     client.force_login(users["pm"])
     with django_capture_on_commit_callbacks(execute=True):
         program.refresh_from_db()
-        program.health = "red"
+        program.health, program.health_reason = "red", "Key test slipped."
         from core.audit import audit_context
 
         with audit_context(users["pm"], "test"):

@@ -18,6 +18,13 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Test program number {n}")
     kind = Program.Kind.RDTE
     phase = Program.Phase.DEVELOPMENT
+    health = Program.Health.GREEN
+    # Yellow and Red need a reason that says what is wrong (Program.health_problems).
+    health_reason = factory.LazyAttribute(
+        lambda o: {"yellow": "Partner funding unconfirmed.", "red": "Key test slipped."}.get(
+            o.health, ""
+        )
+    )
     start_date = datetime.date(2025, 1, 1)
     end_date = datetime.date(2029, 12, 31)
 

@@ -15,13 +15,13 @@ def test_token_authenticated_create_makes_the_author_team_lead(client, users):
     _, token = tokens.issue(users["pm"], "test", tokens.default_expiry_day(), read_only=False)
     response = client.post(
         "/api/v1/programs/",
-        {"code": "API-1", "name": "From the API", "kind": "rdte", "phase": "concept"},
+        {"code": "CP-2026-901", "name": "From the API", "kind": "rdte", "phase": "concept"},
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["id"] and body["code"] == "API-1" and body["version"] == 1
+    assert body["id"] and body["code"] == "CP-2026-901" and body["version"] == 1
     program = Program.objects.get(pk=body["id"])
     assert teams.members(program).get().role == "lead"
 
@@ -31,7 +31,7 @@ def test_field_errors_come_back_as_400_with_field_names(client, users):
     response = client.post(
         "/api/v1/programs/",
         {
-            "code": "API-2",
+            "code": "CP-2026-902",
             "name": "Bad",
             "kind": "rdte",
             "phase": "concept",
@@ -44,11 +44,11 @@ def test_field_errors_come_back_as_400_with_field_names(client, users):
     assert response.status_code == 400
     errors = response.json()
     assert "classification" in errors and "proper classified system" in errors["classification"][0]
-    assert not Program.objects.filter(code="API-2").exists()
+    assert not Program.objects.filter(code="CP-2026-902").exists()
     response = client.post(
         "/api/v1/programs/",
         {
-            "code": "API-2",
+            "code": "CP-2026-902",
             "name": "Bad",
             "kind": "rdte",
             "phase": "concept",

@@ -161,7 +161,7 @@ def test_cost_shares_must_add_up_to_100(client, users):
 def test_overdue_milestone_is_highlighted(client, users):
     import datetime
 
-    program = ProgramFactory()
+    program = ProgramFactory(health="yellow")
     teams.set_member(program, users["pm"], "viewer")
     Milestone.objects.create(
         program=program, title="Late review", planned_date=datetime.date(2020, 1, 1)
@@ -304,7 +304,9 @@ def test_bulk_edit_changes_all_or_nothing(client, users):
         {"pk": [*pks, not_mine.pk], "apply": "1", "health": "red", "health_reason": "Slipped."},
     )
     assert Program.objects.filter(health="red").count() == 0
-    no_reason = client.post("/programs/bulk-edit/", {"pk": pks, "apply": "1", "health": "red"})
+    no_reason = client.post(
+        "/programs/bulk-edit/", {"pk": pks, "apply": "1", "health": "red"}, follow=True
+    )
     assert "Red needs a reason" in no_reason.text
     assert Program.objects.filter(health="red").count() == 0
     response = client.post(
@@ -398,7 +400,7 @@ def test_query_count_of_detail_and_api_are_constant(client, users):
     client.force_login(users["leader"])
     client.get("/programs/")  # warm the session and content-type caches
     small = with_children(ProgramFactory())
-    big = with_children(ProgramFactory())
+    big = with_children(ProgramFactory(health="red"))
     for i in range(10):
         Milestone.objects.create(program=big, title=f"M{i}", planned_date="2026-01-01")
 

@@ -33,15 +33,19 @@ def test_requester_creates_and_submits_through_the_api(client, cast):
 
 
 def test_classification_above_cui_is_refused_with_a_clear_message(client, cast):
+    """The case's own marking stays at most CUI; the technology involved may be Secret,
+    recorded as a fact of the case (highest classification involved)."""
     client.force_login(cast["requester"])
-    response = post(client, "/api/v1/tsfd/requests/", {**BODY, "highest_classification": "S"})
+    response = post(client, "/api/v1/tsfd/requests/", {**BODY, "classification": "S"})
     assert response.status_code == 400
-    assert "proper classified system" in str(response.json()["highest_classification"])
+    assert "proper classified system" in str(response.json()["classification"])
     assert not DisclosureRequest.objects.exists()
-    page = client.post(
-        "/tsfd/add/", {**BODY, "recipient_country": 1, "highest_classification": "TS"}
-    )
-    assert page.status_code == 200 and "proper classified system" in page.text
+    response = post(client, "/api/v1/tsfd/requests/", {**BODY, "highest_classification": "S"})
+    assert response.status_code == 201, response.content
+    case = DisclosureRequest.objects.get()
+    assert case.highest_classification == "S" and case.classification == "CUI"
+    page = client.get("/tsfd/add/")
+    assert "Top Secret" in page.text and "stay at most CUI" in page.text
 
 
 def test_status_and_requester_cannot_be_written(client, cast):
