@@ -126,10 +126,16 @@ class RuledModel(models.Model):
         return super().save(*args, **kwargs)
 
     def clean(self):
-        super().clean()
-        problems = field_problems(self)
-        if problems:
-            raise ValidationError(problems)
+        # Every problem at once: a marking refused must not hide a date out of range.
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for name, message in field_problems(self).items():
+            errors.setdefault(name, []).append(message)
+        if errors:
+            raise ValidationError(errors)
 
     def value_patterns(self):
         """{field name: (regular expression, example shown to the user)}."""

@@ -228,17 +228,21 @@ class Program(VersionedModel, AuditedModel, MarkedModel):
         return reviewed is None or (timezone.localdate() - reviewed).days > days
 
     def clean(self):
-        super().clean()
         errors = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            errors["end_date"] = "The end date is before the start date."
+            errors.setdefault("end_date", []).append("The end date is before the start date.")
         if self.cpi_identified_on and not self.cpi_identified:
-            errors["cpi_identified_on"] = (
+            errors.setdefault("cpi_identified_on", []).append(
                 "A CPI date needs “critical program information identified”."
             )
-        errors.update(self.health_problems())
+        for name, message in self.health_problems().items():
+            errors.setdefault(name, []).append(message)
         if self.us_lead_id and self.us_lead.country.iso3 != "USA":
-            errors["us_lead"] = (
+            errors.setdefault("us_lead", []).append(
                 f"The US lead must be a US organisation; {self.us_lead} is in "
                 f"{self.us_lead.country}."
             )

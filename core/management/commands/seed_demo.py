@@ -24,6 +24,9 @@ class Command(BaseCommand):
         from core.search import rebuild
 
         rebuild()  # records loaded before their app registered for search are indexed too
+        from core.quality import run_audit
+
+        run_audit()  # the Data quality page shows a first run, not an empty page
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo logins (password for all: {context['password']})")
         for username, first, last, role in DEMO_USERS:
