@@ -103,14 +103,9 @@ class AgreementEditView(generic.ObjectEditView):
     queryset = Agreement.objects.all()
     form_class = AgreementForm
 
-    def get(self, request, pk=None):
-        obj = self.get_object(request, pk)
-        form = self.form_class(instance=obj, user=request.user, initial=self.initial(request, obj))
-        return self.render(request, form, obj)
-
-    def initial(self, request, obj):
+    def get_initial(self, request, obj):
         """Prefill an amendment (?amends=<id>) or an arrangement (?parent=<id>)."""
-        if obj is not None:
+        if obj.pk is not None:
             return {}
         visible = permissions.restrict(Agreement.objects.all(), request.user, "view")
         for name in ("amends", "parent"):

@@ -214,78 +214,131 @@ def documents_of(obj):
     ).select_related("uploaded_by")
 
 
+def parent_of(obj):
+    """The record a nested one belongs to (a meeting's forum), or None for a top-level one."""
+    field = getattr(obj, "permission_parent", None)
+    return getattr(obj, field) if field else None
+
+
 class ObjectEditView(View):
-    """Create (no pk) or edit a record, with optimistic locking and a visibility re-check."""
+    """Create (no pk) or edit a record, with optimistic locking and a visibility re-check.
+
+    A nested model (one with `permission_parent`: a meeting of a forum) is added from its
+    parent's page: its add view sets `adds_to_parent`, the URL's pk is then the parent's,
+    the parent must be changeable, and Cancel leads back to it.
+    """
 
     queryset = None
     form_class = None
     template_name = "core/object_edit.html"
+    adds_to_parent = False
+    created_verb = "created"
 
     @property
     def model(self):
         return self.queryset.model
 
     def get_object(self, request, pk):
+        """The record to edit, or a new (unsaved) one on an add page."""
+        if self.adds_to_parent:
+            field = self.model.permission_parent
+            parents = self.model._meta.get_field(field).related_model._default_manager.all()
+            parent = permissions.get_object_or_404(parents, request.user, "change", pk=pk)
+            return self.model(**{field: parent})
         if pk is None:
             if not permissions.can_add(request.user, self.model):
                 raise PermissionDenied(f"You may not add a {_verbose(self.model)}.")
-            return None
+            return self.model()
         return permissions.get_object_or_404(self.queryset, request.user, "change", pk=pk)
+
+    def get_initial(self, request, obj):
+        """Values a new record's form starts with."""
+        return {}
+
+    def get_list_url(self):
+        return reverse(f"{self.model._meta.app_label}:list")
+
+    def get_return_url(self, request, obj):
+        """Where Cancel leads: the record, else the parent it is added to, else the list."""
+        if obj.pk is not None:
+            return obj.get_absolute_url()
+        parent = parent_of(obj)
+        return parent.get_absolute_url() if parent is not None else self.get_list_url()
+
+    def get_success_url(self, obj):
+        return obj.get_absolute_url()
+
+    def success_message(self, obj, created):
+        verb = self.created_verb if created else "saved"
+        return f"{_verbose(self.model).capitalize()} “{obj}” {verb}."
+
+    def extra_context(self, request, obj):
+        return {}
 
     def get(self, request, pk=None):
         obj = self.get_object(request, pk)
-        form = self.form_class(instance=obj, user=request.user)
+        form = self.form_class(
+            instance=obj, initial=self.get_initial(request, obj), user=request.user
+        )
         return self.render(request, form, obj)
 
     def render(self, request, form, obj):
-        return render(
-            request,
-            self.template_name,
-            {
-                "form": form,
-                "object": obj,
-                "model_name": _verbose(self.model),
-                "cancel_url": obj.get_absolute_url()
-                if obj
-                else reverse(f"{self.model._meta.app_label}:list"),
-            },
-        )
+        context = {
+            "form": form,
+            "object": obj if obj.pk is not None else None,
+            "model_name": _verbose(self.model),
+            "cancel_url": self.get_return_url(request, obj),
+        }
+        return render(request, self.template_name, context | self.extra_context(request, obj))
 
     def post(self, request, pk=None):
         obj = self.get_object(request, pk)
         form = self.form_class(request.POST, request.FILES, instance=obj, user=request.user)
         if not form.is_valid():
             return self.render(request, form, obj)
-        creating = obj is None
+        creating = obj.pk is None
         try:
             with transaction.atomic():
                 saved = form.save()
                 if creating:
                     self.after_create(request, saved)
                 ensure_still_visible(request.user, saved)
-        except ConcurrentEditError as exc:
-            form.add_error(None, concurrent_edit_message(obj, exc))
+        except (ConcurrentEditError, NotVisibleAfterSave, ValidationError) as exc:
+            if creating:  # the insert was rolled back: the form is for a new record again
+                obj.pk, obj._state.adding = None, True
+            if isinstance(exc, ConcurrentEditError):
+                form.add_error(None, concurrent_edit_message(obj, exc))
+            elif isinstance(exc, NotVisibleAfterSave):
+                form.add_error(None, str(exc))
+                if not creating:
+                    obj.refresh_from_db()
+            else:
+                form.add_error(None, exc)
             return self.render(request, form, obj)
-        except NotVisibleAfterSave as exc:
-            form.add_error(None, str(exc))
-            if obj is not None:
-                obj.refresh_from_db()
-            return self.render(request, form, obj)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            return self.render(request, form, obj)
-        verb = "created" if creating else "saved"
-        messages.success(request, f"{_verbose(self.model).capitalize()} “{saved}” {verb}.")
-        return redirect(saved.get_absolute_url())
+        messages.success(request, self.success_message(saved, creating))
+        return redirect(self.get_success_url(saved))
 
     def after_create(self, request, obj):
-        """The creator leads the new record's team."""
-        teams.set_member(obj, request.user, "lead", by=request.user)
+        """The creator leads the new record's team (a nested record has its parent's)."""
+        if parent_of(obj) is None:
+            teams.set_member(obj, request.user, "lead", by=request.user)
 
 
 class ObjectDeleteView(View):
     queryset = None
     template_name = "core/object_delete.html"
+
+    @property
+    def model(self):
+        return self.queryset.model
+
+    def get_list_url(self):
+        return reverse(f"{self.model._meta.app_label}:list")
+
+    def get_success_url(self, obj):
+        """Where a deleted record leaves the user: its parent (a meeting's forum), else the list."""
+        parent = parent_of(obj)
+        return parent.get_absolute_url() if parent is not None else self.get_list_url()
 
     def get(self, request, pk):
         obj = permissions.get_object_or_404(self.queryset, request.user, "delete", pk=pk)
@@ -306,7 +359,7 @@ class ObjectDeleteView(View):
             )
             return redirect(obj.get_absolute_url())
         messages.success(request, f"{_verbose(type(obj)).capitalize()} “{name}” deleted.")
-        return redirect(reverse(f"{obj._meta.app_label}:list"))
+        return redirect(self.get_success_url(obj))
 
 
 class ObjectHistoryView(View):

@@ -17,7 +17,7 @@ app_name = "fora"
 meeting_patterns = [
     path("meetings/", views.MeetingListView.as_view(), name="list"),
     path("meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="detail"),
-    path("meetings/<int:pk>/edit/", guards(Meeting)(views.MeetingFormView.as_view()), name="edit"),
+    path("meetings/<int:pk>/edit/", views.MeetingEditView.as_view(), name="edit"),
     path("meetings/<int:pk>/delete/", views.MeetingDeleteView.as_view(), name="delete"),
     path("meetings/<int:pk>/agenda/", views.AgendaView.as_view(), name="agenda"),
     path("meetings/<int:pk>/delegations/", views.DelegationsView.as_view(), name="delegations"),
@@ -53,9 +53,7 @@ urlpatterns = [
         }
     ),
     path("<int:pk>/working-groups/", views.WorkingGroupsView.as_view(), name="working_groups"),
-    path(
-        "<int:pk>/meetings/add/", guards(Forum)(views.MeetingAddView.as_view()), name="meeting_add"
-    ),
+    path("<int:pk>/meetings/add/", views.MeetingAddView.as_view(), name="meeting_add"),
     path("<int:pk>/read-ahead/", guards(Forum)(views.ReadAheadView.as_view()), name="read_ahead"),
     path("", include((meeting_patterns, "meetings"))),
     path("calendar/", include((calendar_patterns, "calendar"))),

@@ -3,19 +3,15 @@
 from collections import OrderedDict
 from functools import partial
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views import View
 
 from core import generic_views as generic
 from core import permissions
-from core.audit import ConcurrentEditError
 from core.markings import combined
 from fora import links
 from fora.feeds import calendar_links
@@ -190,98 +186,37 @@ def _kind(record):
     return record._meta.verbose_name if record is not None else ""
 
 
-class MeetingFormView(View):
-    """Plan a meeting of a forum (pk = forum) or edit one (pk = meeting).
+class MeetingEditView(generic.ObjectEditView):
+    """Edit a meeting; needs "change" on its forum. The version guards against lost updates."""
 
-    Needs "change" on the forum either way; the version guards against lost updates.
-    """
-
+    queryset = Meeting.objects.select_related("forum")
+    form_class = MeetingForm
     template_name = "fora/meeting_form.html"
-    creating = False
+    created_verb = "planned"
 
-    def get_objects(self, request, pk):
-        if self.creating:
-            forum = permissions.get_object_or_404(
-                Forum.objects.all(), request.user, "change", pk=pk
-            )
-            return forum, None
-        meeting = permissions.get_object_or_404(
-            Meeting.objects.select_related("forum"), request.user, "change", pk=pk
-        )
-        return meeting.forum, meeting
+    def get_initial(self, request, meeting):
+        """A new meeting starts with its forum's marking, and its host when there is one."""
+        if meeting.pk is not None:
+            return {}
+        forum = meeting.forum
+        countries = list(forum.countries.all())
+        host = {"host_country": countries[0]} if len(countries) == 1 else {}
+        markings = ("classification", "cui_category", "dissemination", "rel_to")
+        return host | {name: getattr(forum, name) for name in markings}
 
-    def render(self, request, form, forum, meeting):
-        return render(
-            request,
-            self.template_name,
-            {
-                "form": form,
-                "forum": forum,
-                "object": meeting,
-                "cancel_url": meeting.get_absolute_url() if meeting else forum.get_absolute_url(),
-            },
-        )
-
-    def get(self, request, pk):
-        forum, meeting = self.get_objects(request, pk)
-        initial = {}
-        if meeting is None:
-            countries = list(forum.countries.all())
-            if len(countries) == 1:
-                initial["host_country"] = countries[0]
-            initial.update(
-                classification=forum.classification,
-                cui_category=forum.cui_category,
-                dissemination=forum.dissemination,
-                rel_to=forum.rel_to,
-            )
-        form = MeetingForm(instance=meeting, initial=initial, user=request.user)
-        return self.render(request, form, forum, meeting)
-
-    def post(self, request, pk):
-        forum, meeting = self.get_objects(request, pk)
-        form = MeetingForm(request.POST, instance=meeting, user=request.user)
-        form.instance.forum = forum
-        if not form.is_valid():
-            return self.render(request, form, forum, meeting)
-        try:
-            with transaction.atomic():
-                saved = form.save()
-                generic.ensure_still_visible(request.user, saved)
-        except ConcurrentEditError as exc:
-            form.add_error(
-                None,
-                format_html(
-                    '{} Your changes were not saved. <a href="{}">See what changed</a>, then '
-                    '<a href="{}">reload the form</a> and apply your edits again.',
-                    str(exc),
-                    reverse("fora:history", args=[forum.pk]),
-                    request.path,
-                ),
-            )
-            return self.render(request, form, forum, meeting)
-        except generic.NotVisibleAfterSave as exc:
-            form.add_error(None, str(exc))
-            return self.render(request, form, forum, meeting)
-        verb = "planned" if meeting is None else "saved"
-        messages.success(request, f"Meeting “{saved}” {verb}.")
-        return redirect(saved.get_absolute_url())
+    def extra_context(self, request, meeting):
+        return {"forum": meeting.forum}
 
 
-class MeetingAddView(MeetingFormView):
-    creating = True
+class MeetingAddView(MeetingEditView):
+    """Plan a meeting from its forum's page (the URL's pk is the forum's)."""
+
+    adds_to_parent = True
+    guarded_model = Forum
 
 
 class MeetingDeleteView(generic.ObjectDeleteView):
     queryset = Meeting.objects.select_related("forum")
-
-    def post(self, request, pk):
-        meeting = permissions.get_object_or_404(self.queryset, request.user, "delete", pk=pk)
-        forum_url = meeting.forum.get_absolute_url()
-        response = super().post(request, pk)
-        if response.url == reverse("fora:list"):  # deleted: back to its forum, not all fora
-            return redirect(forum_url)
-        return response
 
 
 class MeetingChildrenView(generic.ChildFormsetView):
@@ -340,49 +275,29 @@ class ActionItemListView(generic.ObjectListView):
         return {"can_add": False, "title": "My action items" if mine else "Action items"}
 
 
-class ActionItemUpdateView(View):
+class ActionItemUpdateView(generic.ObjectEditView):
     """The owner of an action item (or anyone who may edit the meeting) updates its status.
 
     An owner may be only a viewer of the forum: the meeting's action-items page needs
     "change" on the forum, so without this page they could not close their own item.
     """
 
-    guarded_model = ActionItem
+    queryset = ActionItem.objects.select_related("meeting__forum", "owner_user")
+    form_class = ActionItemStatusForm
 
-    def _item(self, request, pk):
-        item = permissions.get_object_or_404(
-            ActionItem.objects.select_related("meeting__forum", "owner_user"),
-            request.user,
-            "view",
-            pk=pk,
-        )
+    def get_object(self, request, pk):
+        item = permissions.get_object_or_404(self.queryset, request.user, "view", pk=pk)
         if item.owner_user_id != request.user.pk and not permissions.can(
             request.user, "change", item
         ):
             raise PermissionDenied("Only the item's owner or the forum's editors may update it.")
         return item
 
-    def _render(self, request, item, form):
-        return render(
-            request,
-            "core/object_edit.html",
-            {
-                "object": item,
-                "form": form,
-                "cancel_url": reverse("fora:meetings:my_action_items"),
-                "page_marking": combined([item.meeting.forum, item.meeting]),
-            },
-        )
+    def get_return_url(self, request, item):
+        return reverse("fora:meetings:my_action_items")
 
-    def get(self, request, pk):
-        item = self._item(request, pk)
-        return self._render(request, item, ActionItemStatusForm(instance=item, user=request.user))
+    def get_success_url(self, item):
+        return reverse("fora:meetings:my_action_items")
 
-    def post(self, request, pk):
-        item = self._item(request, pk)
-        form = ActionItemStatusForm(request.POST, instance=item, user=request.user)
-        if not form.is_valid():
-            return self._render(request, item, form)
-        form.save()
-        messages.success(request, f"Action item “{item}” saved.")
-        return redirect("fora:meetings:my_action_items")
+    def extra_context(self, request, item):
+        return {"page_marking": combined([item.meeting.forum, item.meeting])}

@@ -144,7 +144,7 @@ class RequestEditView(generic.ObjectEditView):
 
     def get_object(self, request, pk):
         obj = super().get_object(request, pk)
-        if obj is not None and not obj.is_editable:
+        if obj.pk is not None and not obj.is_editable:
             raise NotEditable(obj)
         return obj
 
@@ -182,15 +182,12 @@ class NotEditable(Exception):
 class ReconsiderView(RequestEditView):
     """A reconsideration is a new request linked to the decided one, prefilled from it."""
 
-    def original(self, request, pk):
+    def get_object(self, request, pk):
         original = permissions.get_object_or_404(DETAIL_QUERYSET, request.user, "view", pk=pk)
         if not original.is_decided:
             raise NotEditable(original, "Only a decided case can be reconsidered.")
         if not permissions.can_add(request.user, DisclosureRequest):
             raise PermissionDenied("You may not add a disclosure request.")
-        return original
-
-    def prefilled(self, original):
         copy = DisclosureRequest(reconsideration_of=original)
         for name in DisclosureRequestForm.Meta.fields:
             setattr(copy, name, getattr(original, name))
@@ -198,33 +195,14 @@ class ReconsiderView(RequestEditView):
         copy.needed_by = None
         return copy
 
-    def get(self, request, pk):
-        original = self.original(request, pk)
-        form = self.form_class(instance=self.prefilled(original), user=request.user)
-        return self.render(request, form, None, original)
+    def get_return_url(self, request, copy):
+        return copy.reconsideration_of.get_absolute_url()
 
-    def post(self, request, pk):
-        original = self.original(request, pk)
-        form = self.form_class(request.POST, instance=self.prefilled(original), user=request.user)
-        if not form.is_valid():
-            return self.render(request, form, None, original)
-        with transaction.atomic():
-            saved = form.save()
-        messages.success(request, f"Reconsideration {saved.number} created as a draft.")
-        return redirect(saved.get_absolute_url())
+    def extra_context(self, request, copy):
+        return {"original": copy.reconsideration_of, "model_name": "reconsideration request"}
 
-    def render(self, request, form, obj, original=None):
-        return render(
-            request,
-            self.template_name,
-            {
-                "form": form,
-                "object": obj,
-                "original": original,
-                "model_name": "reconsideration request",
-                "cancel_url": original.get_absolute_url(),
-            },
-        )
+    def success_message(self, saved, created):
+        return f"Reconsideration {saved.number} created as a draft."
 
 
 class RequestDeleteView(generic.ObjectDeleteView):
