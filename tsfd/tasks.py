@@ -29,13 +29,13 @@ def flag_overdue_reviews():
         for review in candidates:
             if not review.is_overdue:
                 continue
-            request = review.request
+            case = review.request
             late = int(-review.days_left)
             notify(
-                [review.reviewer, *approvers(request)],
-                f"{request.number}: {review.area} review overdue",
+                [review.reviewer, *approvers(case)],
+                f"{case.number}: {review.area} review overdue",
                 body=(
-                    f"The {review.area} review of “{request.title}” is {late} day(s) past its "
+                    f"The {review.area} review of “{case.title}” is {late} day(s) past its "
                     f"{review.area.target_days}-day target (paused time excluded)."
                 ),
                 url=review.get_absolute_url(),

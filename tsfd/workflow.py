@@ -33,50 +33,50 @@ __all__ = ["TRANSITIONS", "assign", "available", "decide", "record_review", "ste
 # Who ------------------------------------------------------------------------------
 
 
-def is_requester(request, user):
-    return request.requested_by_id == user.pk
+def is_requester(case, user):
+    return case.requested_by_id == user.pk
 
 
-def may_decide(request, user):
+def may_decide(case, user):
     """A TSFD approver (intake and decision) who did not request this case."""
-    return user.has_perm("tsfd.decide_disclosurerequest") and not is_requester(request, user)
+    return user.has_perm("tsfd.decide_disclosurerequest") and not is_requester(case, user)
 
 
 def may_review(user):
     return user.is_active and user.has_perm("tsfd.review_disclosurerequest")
 
 
-def open_reviewer(request, user):
+def open_reviewer(case, user):
     """An assigned reviewer of this case whose review is still open."""
     return (
-        not is_requester(request, user)
-        and request.reviews.filter(reviewer=user, completed_at__isnull=True).exists()
+        not is_requester(case, user)
+        and case.reviews.filter(reviewer=user, completed_at__isnull=True).exists()
     )
 
 
-def may_return(request, user):
-    if may_decide(request, user):
+def may_return(case, user):
+    if may_decide(case, user):
         return True
-    return request.status == S.IN_REVIEW and open_reviewer(request, user)
+    return case.status == S.IN_REVIEW and open_reviewer(case, user)
 
 
 # What must be true first -------------------------------------------------------------
 
 
-def complete_enough(request):
+def complete_enough(case):
     """A submitted request must say what, to whom, in what form, why."""
     problems = []
     for name in ("title", "technology", "purpose", "disclosure_form", "highest_classification"):
-        if not getattr(request, name):
-            label = request._meta.get_field(name).verbose_name
+        if not getattr(case, name):
+            label = case._meta.get_field(name).verbose_name
             problems.append(f"The {label} is missing.")
-    if not request.recipient_country_id:
+    if not case.recipient_country_id:
         problems.append("The recipient country is missing.")
     return problems
 
 
-def ready_for_review(request):
-    reviews = list(request.reviews.all())
+def ready_for_review(case):
+    reviews = list(case.reviews.all())
     if not reviews:
         return ["Select at least one review area."]
     missing = [str(r.area) for r in reviews if not r.reviewer_id]
@@ -85,18 +85,18 @@ def ready_for_review(request):
     return []
 
 
-def reviews_in(request):
-    return [] if request.reviews_complete() else ["Some reviews are still open."]
+def reviews_in(case):
+    return [] if case.reviews_complete() else ["Some reviews are still open."]
 
 
-def has_provisos(request):
-    if not getattr(request, "_new_provisos", None):
+def has_provisos(case):
+    if not getattr(case, "_new_provisos", None):
         return ["Record at least one proviso (one per line)."]
     return []
 
 
-def has_scope(request):
-    if not (request.decision_scope or "").strip():
+def has_scope(case):
+    if not (case.decision_scope or "").strip():
         return ["Say what is released and what is not."]
     return []
 
@@ -104,11 +104,11 @@ def has_scope(request):
 # Whom to tell -----------------------------------------------------------------------
 
 
-def approvers(request):
+def approvers(case):
     """Whoever runs intake for the case, else every active approver (never the requester)."""
-    if request.intake_by_id and request.intake_by.is_active:
-        return [request.intake_by]
-    return list(holders("decide_disclosurerequest").exclude(pk=request.requested_by_id))
+    if case.intake_by_id and case.intake_by.is_active:
+        return [case.intake_by]
+    return list(holders("decide_disclosurerequest").exclude(pk=case.requested_by_id))
 
 
 def holders(codename):
@@ -129,28 +129,28 @@ def holders(codename):
     )
 
 
-def reviewer_candidates(request):
+def reviewer_candidates(case):
     """Who may be assigned a review of this case: TSFD reviewers other than its requester."""
-    return holders("review_disclosurerequest").exclude(pk=request.requested_by_id)
+    return holders("review_disclosurerequest").exclude(pk=case.requested_by_id)
 
 
-def reviewers(request):
-    return [r.reviewer for r in request.reviews.select_related("reviewer") if r.reviewer]
+def reviewers(case):
+    return [r.reviewer for r in case.reviews.select_related("reviewer") if r.reviewer]
 
 
-def requester(request):
-    return [request.requested_by]
+def requester(case):
+    return [case.requested_by]
 
 
-def returned_to_reviewers(request):
-    people = reviewers(request) if request.status == S.IN_REVIEW else []
-    return [*people, *([request.returned_by] if request.returned_by_id else [])]
+def returned_to_reviewers(case):
+    people = reviewers(case) if case.status == S.IN_REVIEW else []
+    return [*people, *([case.returned_by] if case.returned_by_id else [])]
 
 
-def decision_audience(request):
+def decision_audience(case):
     """The requester and the team of the program (and agreement) it drives."""
-    people = [request.requested_by]
-    for record in request.blocks:
+    people = [case.requested_by]
+    for record in case.blocks:
         people += [m.user for m in teams.members(record)]
         manager = getattr(record, "program_manager", None)
         if manager is not None:
@@ -203,7 +203,7 @@ TRANSITIONS = [
         "All reviews in",
         sources={S.IN_REVIEW},
         target=S.DECISION_PENDING,
-        allowed=lambda request, user: True,
+        allowed=lambda case, user: True,
         who="the portal",
         check=reviews_in,
         notify=approvers,
@@ -276,8 +276,8 @@ TRANSITIONS = [
             "Resubmit",
             sources={S.RETURNED},
             target=source,
-            allowed=lambda request, user, source=source: (
-                is_requester(request, user) and (request.returned_from or S.SUBMITTED) == source
+            allowed=lambda case, user, source=source: (
+                is_requester(case, user) and (case.returned_from or S.SUBMITTED) == source
             ),
             who=f"the requester (the case returns to {source.label.lower()})",
             check=complete_enough,
@@ -292,7 +292,7 @@ TRANSITIONS = [
         target=S.WITHDRAWN,
         allowed=is_requester,
         who=REQUESTER,
-        notify=lambda request: [*approvers(request), *reviewers(request)],
+        notify=lambda case: [*approvers(case), *reviewers(case)],
         style="secondary",
     ),
 ]
@@ -302,61 +302,59 @@ def transition(name):
     return next((t for t in TRANSITIONS if t.name == name), None)
 
 
-def buttons(request, user):
+def buttons(case, user):
     """The steps to show as buttons: automatic ones happen by themselves."""
-    return [t for t in available(request, user, TRANSITIONS) if not t.extra.get("automatic")]
+    return [t for t in available(case, user, TRANSITIONS) if not t.extra.get("automatic")]
 
 
 # Applying a step ---------------------------------------------------------------------
 
 
-def _stamp(request, transition, user):
-    """What each step records on the request beside its status (before the save)."""
+def _stamp(case, transition, user):
+    """What each step records on the case beside its status (before the save)."""
     now = timezone.now()
-    source = getattr(request, "_stored_status", None)
-    if transition.name == "submit" and request.submitted_at is None:
-        request.submitted_at = now
+    source = getattr(case, "_stored_status", None)
+    if transition.name == "submit" and case.submitted_at is None:
+        case.submitted_at = now
     elif transition.name == "begin_intake":
-        request.intake_by = user
+        case.intake_by = user
     elif transition.name == "send_to_review":
-        for review in request.reviews.select_related("area", "reviewer"):
+        for review in case.reviews.select_related("area", "reviewer"):
             notify_assignment(review)
     elif transition.name == "return":
-        request.returned_from = source
-        request.returned_by = user
-        request.clock_paused_since = now
+        case.returned_from = source
+        case.returned_by = user
+        case.clock_paused_since = now
     elif transition.name.startswith("resubmit"):
-        paused = now - request.clock_paused_since if request.clock_paused_since else None
+        paused = now - case.clock_paused_since if case.clock_paused_since else None
         if paused:
-            request.clock_paused_total += paused
-            for review in request.reviews.filter(
-                completed_at__isnull=True, assigned_at__isnull=False
-            ):
-                review.paused_total += now - max(request.clock_paused_since, review.assigned_at)
+            case.clock_paused_total += paused
+            for review in case.reviews.filter(completed_at__isnull=True, assigned_at__isnull=False):
+                review.paused_total += now - max(case.clock_paused_since, review.assigned_at)
                 review.save()
-        request.clock_paused_since = None
-        request.returned_from = ""
+        case.clock_paused_since = None
+        case.returned_from = ""
     elif transition.extra.get("decision"):
-        request.decided_by = user
-        request.decided_at = now
-        request.closed_at = now
-        for number, text in enumerate(getattr(request, "_new_provisos", None) or [], start=1):
-            Proviso.objects.create(request=request, number=number, text=text)
+        case.decided_by = user
+        case.decided_at = now
+        case.closed_at = now
+        for number, text in enumerate(getattr(case, "_new_provisos", None) or [], start=1):
+            Proviso.objects.create(request=case, number=number, text=text)
     elif transition.name == "withdraw":
-        if request.clock_paused_since:
-            request.clock_paused_total += now - request.clock_paused_since
-            request.clock_paused_since = None
-        request.closed_at = now
+        if case.clock_paused_since:
+            case.clock_paused_total += now - case.clock_paused_since
+            case.clock_paused_since = None
+        case.closed_at = now
 
 
-def _expect_version(request, version):
-    if version is not None and str(version) != str(request.version):
+def _expect_version(case, version):
+    if version is not None and str(version) != str(case.version):
         raise TransitionRefused(
-            [f"{request.number} changed since you opened it. Reload the page and try again."]
+            [f"{case.number} changed since you opened it. Reload the page and try again."]
         )
 
 
-def step(request, user, name, comment="", version=None):
+def step(case, user, name, comment="", version=None):
     """Apply transition `name` as `user`, or raise TransitionRefused and change nothing."""
     transition = next((t for t in TRANSITIONS if t.name == name), None)
     if transition is not None and transition.extra.get("automatic"):
@@ -371,18 +369,18 @@ def step(request, user, name, comment="", version=None):
             (
                 t.name
                 for t in TRANSITIONS
-                if t.name.startswith("resubmit") and t.allowed(request, user)
+                if t.name.startswith("resubmit") and t.allowed(case, user)
             ),
             name,
         )
-    _expect_version(request, version)
-    return _perform(request, user, name, comment)
+    _expect_version(case, version)
+    return _perform(case, user, name, comment)
 
 
-def _perform(request, user, name, comment):
+def _perform(case, user, name, comment):
     with transaction.atomic():
         return perform(
-            request,
+            case,
             user,
             TRANSITIONS,
             name,
@@ -391,35 +389,35 @@ def _perform(request, user, name, comment):
         )
 
 
-def decide(request, user, decision, rationale, provisos=(), scope="", version=None):
+def decide(case, user, decision, rationale, provisos=(), scope="", version=None):
     """Decide a case: approve, approve with provisos, partially approve or deny. Final."""
     if decision not in DECISIONS:
         raise TransitionRefused([f"“{decision}” is not a decision."])
-    _expect_version(request, version)
+    _expect_version(case, version)
     provisos = [p.strip() for p in provisos if p and p.strip()]
-    original = (request.decision_rationale, request.decision_scope)
-    request.decision_rationale = (rationale or "").strip()
-    request.decision_scope = (scope or "").strip() if decision == "partially_approve" else ""
-    request._new_provisos = provisos if decision == "approve_with_provisos" else []
+    original = (case.decision_rationale, case.decision_scope)
+    case.decision_rationale = (rationale or "").strip()
+    case.decision_scope = (scope or "").strip() if decision == "partially_approve" else ""
+    case._new_provisos = provisos if decision == "approve_with_provisos" else []
     try:
-        return _perform(request, user, decision, rationale or "")
+        return _perform(case, user, decision, rationale or "")
     except TransitionRefused:
-        request.decision_rationale, request.decision_scope = original
+        case.decision_rationale, case.decision_scope = original
         raise
     finally:
-        request._new_provisos = []
+        case._new_provisos = []
 
 
 def record_review(review, user, recommendation, comments=""):
     """The assigned reviewer records their recommendation; the last one moves the case on."""
-    request = review.request
+    case = review.request
     reasons = []
-    if is_requester(request, user):
+    if is_requester(case, user):
         reasons.append("Nobody reviews their own request.")
     elif review.reviewer_id != user.pk:
         reasons.append(f"Only the assigned {review.area} reviewer may record this review.")
-    if request.status != S.IN_REVIEW:
-        shown = request.get_status_display().lower()
+    if case.status != S.IN_REVIEW:
+        shown = case.get_status_display().lower()
         reasons.append(f"Reviews are recorded while the case is in review; it is {shown}.")
     if review.is_complete:
         reasons.append("This review was already recorded.")
@@ -435,31 +433,31 @@ def record_review(review, user, recommendation, comments=""):
         review.completed_at = timezone.now()
         review.full_clean()
         review.save()
-        request.refresh_from_db()
-        if request.reviews_complete():
-            _perform(request, user, "reviews_complete", "")
+        case.refresh_from_db()
+        if case.reviews_complete():
+            _perform(case, user, "reviews_complete", "")
     return review
 
 
-def assign(request, user, area, reviewer):
+def assign(case, user, area, reviewer):
     """Intake: put a review area on the case and (re)assign its reviewer.
 
     Possible during intake and while in review (a late area, or a reviewer away).
     A completed review is never reassigned; nobody reviews their own request.
     """
     reasons = []
-    if not may_decide(request, user):
+    if not may_decide(case, user):
         reasons.append(f"Only {APPROVER} may assign reviews.")
-    if request.status not in (S.INTAKE, S.IN_REVIEW):
+    if case.status not in (S.INTAKE, S.IN_REVIEW):
         reasons.append("Reviews are assigned during intake or while the case is in review.")
     if reviewer is not None:
-        if reviewer.pk == request.requested_by_id:
+        if reviewer.pk == case.requested_by_id:
             reasons.append("Nobody reviews their own request: choose another reviewer.")
         elif not may_review(reviewer):
             reasons.append(f"{reviewer.get_full_name() or reviewer} is not a TSFD reviewer.")
-    elif request.status == S.IN_REVIEW:
+    elif case.status == S.IN_REVIEW:
         reasons.append("A case in review needs a reviewer for every area.")
-    review = request.reviews.filter(area=area).first()
+    review = case.reviews.filter(area=area).first()
     if review is not None and review.is_complete:
         reasons.append(f"The {area} review is already recorded.")
     if not area.active and review is None:
@@ -468,7 +466,7 @@ def assign(request, user, area, reviewer):
         raise TransitionRefused(reasons)
     with transaction.atomic():
         if review is None:
-            review = Review(request=request, area=area)
+            review = Review(request=case, area=area)
         changed = review.reviewer_id != (reviewer.pk if reviewer else None)
         review.reviewer = reviewer
         if changed:
@@ -476,18 +474,18 @@ def assign(request, user, area, reviewer):
             review.assigned_at = timezone.now() if reviewer else None
             review.paused_total = timedelta(0)
         review.save()
-        if changed and reviewer is not None and request.status == S.IN_REVIEW:
+        if changed and reviewer is not None and case.status == S.IN_REVIEW:
             notify_assignment(review)
     return review
 
 
-def unassign(request, user, area):
+def unassign(case, user, area):
     """Intake: take an area off the case (only an open review, only during intake)."""
-    if not may_decide(request, user):
+    if not may_decide(case, user):
         raise TransitionRefused([f"Only {APPROVER} may change the review areas."])
-    if request.status != S.INTAKE:
+    if case.status != S.INTAKE:
         raise TransitionRefused(["Review areas are removed during intake only."])
-    review = request.reviews.filter(area=area).first()
+    review = case.reviews.filter(area=area).first()
     if review is not None:
         review.delete()
 
