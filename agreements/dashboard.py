@@ -24,8 +24,3 @@ def pipeline(user):
         if value in counts
     ]
     return {"rows": rows, "total": sum(counts.values())} if rows else None
-
-
-def register_widgets(register):
-    register("Agreements due for action", "dashboard/agreements_due.html", due, order=30)
-    register("Agreement pipeline", "dashboard/agreements_pipeline.html", pipeline, order=60)

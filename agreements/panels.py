@@ -1,14 +1,11 @@
 """The agreements shown on other records' pages: each program's, country's and user's."""
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
 from agreements.models import Agreement, AgreementParticipant
-from core import panels
-from core.models import Country, TeamMember
+from core.models import TeamMember
 from core.permissions import restrict
-from programs.models import Program
 
 
 def _visible(user):
@@ -33,11 +30,3 @@ def country_agreements(country, user):
     """Agreements the country is a party to, among those the user may see."""
     parties = AgreementParticipant.objects.filter(country=country).values("agreement_id")
     return {"agreements": _visible(user).filter(pk__in=parties).order_by("number")}
-
-
-panels.register(Program, "Agreements", "agreements/_agreements_panel.html", program_agreements)
-# Shown where the country page renders registered panels (core.views.country).
-panels.register(Country, "Agreements", "agreements/_agreements_panel.html", country_agreements)
-panels.register(
-    get_user_model(), "My agreements", "agreements/_agreements_panel.html", my_agreements
-)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from core.markings import CUI_CATEGORIES, Marking, combined
 from core.models import Country, SavedView, TransitionLog
 from core.permissions import restrict
+from core.registry import registry
 from programs.filters import ProgramFilterSet
 from programs.models import Funding, Participant, Program
 
@@ -495,14 +496,8 @@ def meeting_records(meetings):
 
 
 def build(packet, user):
-    """The Brief for `packet`, as `user` may see it now."""
-    builders = {
-        "program": program_brief,
-        "country": country_brief,
-        "forum": forum_readahead,
-        "leadership": leadership_packet,
-    }
-    return builders[packet.kind](user, packet.parameters or {}, timezone.now())
+    """The Brief for `packet`, as `user` may see it now (kinds: BriefsConfig.ready())."""
+    return registry["brief_kinds"][packet.kind](user, packet.parameters or {}, timezone.now())
 
 
 def program_brief(user, parameters, as_of):

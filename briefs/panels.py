@@ -1,12 +1,7 @@
 """The "Brief" buttons on other records' pages: programs, fora, and the user's profile."""
 
-from django.contrib.auth import get_user_model
-
-from briefs.content import optional_model
 from briefs.models import Packet
-from core import panels
 from core.permissions import can_add, restrict
-from programs.models import Program
 
 
 def _latest(user, kind, key, value):
@@ -47,11 +42,3 @@ def my_briefs(person, user):
         return {"packets": []}  # a profile shows its owner's own briefs only
     packets = restrict(Packet.objects.filter(requested_by=user), user, "view")[:5]
     return {"packets": list(packets)}
-
-
-def register():
-    panels.register(Program, "Brief", "briefs/_request_panel.html", program_brief, order=90)
-    forum = optional_model("fora.Forum")
-    if forum is not None:
-        panels.register(forum, "Read-ahead", "briefs/_request_panel.html", forum_readahead, 90)
-    panels.register(get_user_model(), "My briefs", "briefs/_my_briefs.html", my_briefs, 90)

@@ -20,13 +20,33 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from core import auth, search, signals, widgets  # noqa: F401  (signal receivers)
+        from core import auth, registry, search, signals, widgets  # noqa: F401  (receivers)
+        from core.dashboard import data_quality
         from core.models import Contact, Organization
+        from core.roles import IC_STAFF, LEADERSHIP, PORTAL_ADMIN, PROGRAM_MANAGER
 
-        search.register(
+        registry.register_reference_data("core.country", "core.organization", "core.contact")
+        for role in (IC_STAFF, PROGRAM_MANAGER):
+            registry.grant(
+                role,
+                "core.add_organization",
+                "core.change_organization",
+                "core.add_contact",
+                "core.change_contact",
+            )
+        registry.grant(LEADERSHIP, "core.view_document")
+        registry.grant(PORTAL_ADMIN, "core.*", "auth.*", "guardian.*")
+
+        registry.register_search(
             Organization, ["name", "acronym", "country__name", "kind"], label="Organisations"
         )
-        search.register(Contact, ["name", "title", "email", "organization__name"], label="Contacts")
+        registry.register_search(
+            Contact, ["name", "title", "email", "organization__name"], label="Contacts"
+        )
+        registry.register_widget(
+            "Records needing attention", "dashboard/data_quality.html", data_quality, order=8
+        )
+        registry.register_navigation("Data quality", "core:data-quality", order=90)
 
         # After every migrate, so permissions of apps added later reach their roles.
         post_migrate.connect(_sync_roles, dispatch_uid="core_sync_roles")

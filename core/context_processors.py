@@ -3,31 +3,24 @@
 from functools import cache
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.templatetags.static import static
+from django.urls import reverse
 
 from core.notifications import unread_count
+from core.registry import registry
 from core.roles import role_names
-
-NAVIGATION = [
-    ("Programs", "programs:list"),
-    ("Agreements", "agreements:list"),
-    ("TSFD", "tsfd:list"),
-    ("Fora", "fora:list"),
-    ("Briefs", "briefs:list"),
-    ("Data quality", "core:data-quality"),
-]
 
 
 @cache
 def navigation():
-    """The primary navigation: every app whose pages are installed, in a fixed order."""
-    items = []
-    for label, name in NAVIGATION:
-        try:
-            items.append((label, reverse(name)))
-        except NoReverseMatch:
-            continue
-    return tuple(items)
+    """The primary navigation: what each app registered (core.registry), in order."""
+    return tuple((item.label, reverse(item.url_name)) for item in registry["navigation"])
+
+
+@cache
+def app_stylesheets():
+    """The URLs of the apps' own CSS files, in the order the apps registered them."""
+    return tuple(static(path) for path in registry["stylesheets"])
 
 
 def portal(request):
@@ -45,6 +38,7 @@ def _portal(request):
         "portal_marking": settings.PORTAL_MARKING,
         "user_roles": role_names(user) if user is not None and user.is_authenticated else [],
         "navigation": navigation(),
+        "app_stylesheets": app_stylesheets(),
         "unread_notifications": unread_count(user)
         if user is not None and user.is_authenticated
         else 0,

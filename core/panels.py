@@ -1,39 +1,20 @@
-"""Related panels: how one app shows its records on another app's detail page.
+"""Related panels: how one app shows its records on another app's pages.
 
-The agreements app, for example, adds an "Agreements" tab to every program without
-the programs app knowing about agreements. Register in your AppConfig.ready():
+The agreements app, for example, adds an "Agreements" section to every program (and
+every country) without the programs app or core knowing about agreements. An app
+registers its panels in its AppConfig.ready() (core.registry.register_panel); this
+module renders them on the page of a record:
 
-    panels.register(Program, "Agreements", "agreements/_program_panel.html",
-                    lambda program, user: {"agreements": restrict(...)})
+    register_panel(Program, "Agreements", "agreements/_agreements_panel.html",
+                   lambda program, user: {"agreements": restrict(...)})
 
 `context` must read through core.permissions, so a panel never shows what the user
 may not see.
 """
 
-from dataclasses import dataclass
-
 from django.template.loader import render_to_string
 
-
-@dataclass(frozen=True)
-class Panel:
-    model: type
-    title: str
-    template: str
-    context: object  # callable(obj, user) -> dict
-    order: int = 50
-
-    @property
-    def anchor(self):
-        return self.title.lower().replace(" ", "-")
-
-
-_PANELS = []
-
-
-def register(model, title, template, context, order=50):
-    _PANELS.append(Panel(model, title, template, context, order))
-    _PANELS.sort(key=lambda p: p.order)
+from core.registry import registry
 
 
 class RenderedPanel(tuple):
@@ -49,7 +30,7 @@ def panels_for(obj, request):
     page banner rises to the most restrictive marking among them.
     """
     rendered = []
-    for panel in _PANELS:
+    for panel in registry["panels"]:
         if isinstance(obj, panel.model):
             extra = panel.context(obj, request.user)
             context = {"object": obj, "request": request, "user": request.user, **extra}

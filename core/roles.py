@@ -3,7 +3,8 @@
 A model-level permission grants every object of that model ("leadership sees all");
 everything narrower comes from team membership as object permissions.
 Patterns are `app_label.codename` globs so a new model picks up its permissions
-when its migration runs (see `sync_roles`, called after every migrate).
+when its migration runs (see `sync_roles`, called after every migrate). Which
+permissions a role gets is said by the app that owns them, in its AppConfig.ready().
 """
 
 from fnmatch import fnmatch
@@ -16,68 +17,6 @@ TSFD_APPROVER = "TSFD Approver"
 LEADERSHIP = "Leadership"
 PORTAL_ADMIN = "Portal Admin"
 
-DOMAIN_APPS = ("core", "programs", "agreements", "tsfd", "fora", "briefs")
-REFERENCE = [
-    "core.view_country",
-    "core.view_organization",
-    "core.view_contact",
-    # reference lists of the apps, readable by every role
-    "agreements.view_legalauthority",
-    "tsfd.view_reviewarea",
-    "tsfd.view_informationcategory",
-]
-
-ROLE_PERMISSIONS = {
-    IC_STAFF: [
-        *REFERENCE,
-        "core.add_organization",
-        "core.change_organization",
-        "core.add_contact",
-        "core.change_contact",
-        "programs.add_program",
-        "agreements.add_agreement",
-        "agreements.view_legalauthority",
-        "fora.add_forum",
-        "briefs.add_packet",
-    ],
-    PROGRAM_MANAGER: [
-        *REFERENCE,
-        "core.add_organization",
-        "core.change_organization",
-        "core.add_contact",
-        "core.change_contact",
-        "programs.add_program",
-        "agreements.add_agreement",
-        "agreements.view_legalauthority",
-        "fora.add_forum",
-        "tsfd.add_disclosurerequest",
-        "briefs.add_packet",
-    ],
-    TSFD_REQUESTER: [*REFERENCE, "tsfd.add_disclosurerequest", "briefs.add_packet"],
-    TSFD_REVIEWER: [*REFERENCE, "tsfd.view_reviewarea", "tsfd.review_disclosurerequest"],
-    TSFD_APPROVER: [
-        *REFERENCE,
-        "tsfd.view_disclosurerequest",
-        "tsfd.change_disclosurerequest",
-        "tsfd.view_review",
-        "tsfd.view_reviewarea",
-        "tsfd.view_proviso",
-        "tsfd.decide_disclosurerequest",
-        "briefs.add_packet",
-    ],
-    LEADERSHIP: [
-        *REFERENCE,
-        "programs.view_*",
-        "agreements.view_*",
-        "agreements.approve_agreement",
-        "tsfd.view_*",
-        "fora.view_*",
-        "core.view_document",
-        "briefs.add_packet",
-    ],
-    PORTAL_ADMIN: [f"{app}.*" for app in DOMAIN_APPS] + ["auth.*", "guardian.*"],
-}
-
 ROLE_DESCRIPTIONS = {
     IC_STAFF: "Browses and edits the programs, agreements and fora of their teams.",
     PROGRAM_MANAGER: "Leads program teams; requests disclosures for their programs.",
@@ -87,6 +26,11 @@ ROLE_DESCRIPTIONS = {
     LEADERSHIP: "Sees the whole portfolio and downloads briefing packets.",
     PORTAL_ADMIN: "Administers users, roles, reference data and object permissions.",
 }
+
+# {role: [permission patterns]}, in the order above. Empty here: each app grants its roles
+# what they may do with its models from AppConfig.ready() (core.registry.grant), and the
+# apps' reference data is readable by every role (core.registry.register_reference_data).
+ROLE_PERMISSIONS = {role: [] for role in ROLE_DESCRIPTIONS}
 
 
 def sync_roles(group_model, permission_model):

@@ -1,9 +1,9 @@
 """Global search across the portal's records, filtered by the permission layer.
 
-Each app registers its searchable models (`register(...)` in AppConfig.ready()). A
-record's text is kept in `core.SearchEntry` on every save; a search joins the entries
-of each type with `restrict(model, user, "view")`, so a record the user may not see is
-never found, counted or suggested.
+Each app registers its searchable models in AppConfig.ready()
+(core.registry.register_search). A record's text is kept in `core.SearchEntry` on every
+save; a search joins the entries of each type with `restrict(model, user, "view")`, so
+a record the user may not see is never found, counted or suggested.
 
 On PostgreSQL the search is full-text (`websearch_to_tsquery`, ranked, a GIN index on
 the entries); on the embedded SQLite default every word must appear (case-insensitive).
@@ -21,51 +21,20 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from core.permissions import restrict
+from core.registry import registry
 
 CONFIG = "english"
 START, STOP = "\x02", "\x03"  # sentinels turned into <mark> after escaping
 
 
-@dataclass(frozen=True)
-class Searchable:
-    model: type
-    fields: tuple
-    label: str
-    title: object  # callable(obj) -> str
-
-    def text_of(self, obj):
-        parts = []
-        for path in self.fields:
-            value = obj
-            for attr in path.split("__"):
-                value = getattr(value, attr, None) if value is not None else None
-            if value not in (None, ""):
-                parts.append(str(value))
-        return "\n".join(parts)
-
-
-_REGISTRY = {}
-
-
-def register(model, fields, label=None, title=str):
-    """Make `model` searchable over `fields` (attribute paths like "organization__name")."""
-    spec = Searchable(
-        model, tuple(fields), label or model._meta.verbose_name_plural.capitalize(), title
-    )
-    _REGISTRY[model] = spec
-    uid = f"search-{model._meta.label_lower}"
-    post_save.connect(_on_save, sender=model, dispatch_uid=uid, weak=False)
-    post_delete.connect(_on_delete, sender=model, dispatch_uid=uid + "-del", weak=False)
-
-
 def registered():
-    return list(_REGISTRY.values())
+    return list(registry["search"].values())
 
 
 def index(obj):
     from core.models import SearchEntry
 
-    spec = _REGISTRY[type(obj)]
+    spec = registry["search"][type(obj)]
     SearchEntry.objects.update_or_create(
         content_type=ContentType.objects.get_for_model(type(obj)),
         object_id=obj.pk,
@@ -78,16 +47,23 @@ def index(obj):
 
 
 def _on_save(sender, instance, raw=False, **kwargs):
-    if not raw:
+    if not raw and sender in registry["search"]:
         index(instance)
 
 
 def _on_delete(sender, instance, **kwargs):
     from core.models import SearchEntry
 
+    if sender not in registry["search"]:
+        return
     SearchEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(sender), object_id=instance.pk
     ).delete()
+
+
+# One pair of receivers for every model; they act on the registered ones only.
+post_save.connect(_on_save, dispatch_uid="search-index", weak=False)
+post_delete.connect(_on_delete, dispatch_uid="search-unindex", weak=False)
 
 
 def rebuild():

@@ -196,34 +196,24 @@ def document_delete(request, pk):
 
 
 def country(request, iso3):
-    """A country's page: memberships, organisations, and the programs the user may see."""
+    """A country's page: memberships, organisations, and what each app registered for
+    countries (programs, agreements, TSFD requests, fora), as far as the user may see."""
     from django.shortcuts import get_object_or_404
 
-    from core import permissions
-    from core.models import Country
-    from programs.models import Participant
-
-    place = get_object_or_404(Country, iso3=iso3.upper())
-    participations = (
-        permissions.restrict(Participant.objects.filter(country=place), request.user, "view")
-        .select_related("program", "organization")
-        .order_by("program__code")
-    )
     from core import markings
+    from core.models import Country
     from core.panels import marking_records, panels_for
 
+    place = get_object_or_404(Country, iso3=iso3.upper())
     related = panels_for(place, request)
-    participations = list(participations)
-    shown = [p.program for p in participations] + marking_records(related)
     return render(
         request,
         "core/country.html",
         {
             "country": place,
             "organizations": place.organizations.prefetch_related("contacts"),
-            "participations": participations,
             "related_panels": related,
-            "page_marking": markings.combined(shown),
+            "page_marking": markings.combined(marking_records(related)),
         },
     )
 

@@ -16,19 +16,18 @@ from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from core.registry import registry
+
+
 # Reference data that every signed-in user may list, whatever their teams: the options
 # of a select over these models are the same for everyone, so each process keeps them
 # (escaped) instead of querying and escaping hundreds of rows per page. Record models
-# (programs, agreements, …) are never cached: their options depend on who asks.
-CACHED_CHOICE_MODELS = {
-    "auth.user",
-    "core.country",
-    "core.organization",
-    "core.contact",
-    "agreements.legalauthority",
-    "tsfd.reviewarea",
-    "tsfd.informationcategory",
-}
+# (programs, agreements, …) are never cached: their options depend on who asks. The
+# apps name their reference models in AppConfig.ready() (core.registry).
+def is_cached_choice_model(label):
+    return label == "auth.user" or label in registry["reference_data"]
+
+
 # A change to one of those models bumps its generation in the shared cache (Redis in
 # production), so every process drops its copy at once; the age limit is a backstop.
 CHOICES_MAX_AGE = 300
@@ -42,7 +41,7 @@ def _generation_key(label):
 
 def _bump(sender, **kwargs):
     label = sender._meta.label_lower
-    if label not in CACHED_CHOICE_MODELS:
+    if not is_cached_choice_model(label):
         return
     _options.clear()  # this process at once, whatever the shared cache says
     try:
@@ -75,7 +74,7 @@ def cached_options(choices):
         return None
     queryset, field = choices.queryset, choices.field
     label = queryset.model._meta.label_lower
-    if label not in CACHED_CHOICE_MODELS:
+    if not is_cached_choice_model(label):
         return None
     labeller = getattr(field.label_from_instance, "__func__", field.label_from_instance)
     key = (

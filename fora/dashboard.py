@@ -38,13 +38,3 @@ def overdue_action_items(user):
     count = visible.overdue().count()
     open_count = visible.open().count()
     return {"overdue": count, "open": open_count}
-
-
-def register_widgets(register):
-    register(
-        "Meetings in the next 90 days", "dashboard/fora_meetings.html", upcoming_meetings, order=40
-    )
-    register("My action items", "dashboard/fora_action_items.html", my_action_items, order=45)
-    register(
-        "Action items across fora", "dashboard/fora_overdue.html", overdue_action_items, order=70
-    )

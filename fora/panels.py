@@ -6,14 +6,11 @@ the viewer may see, and shows nothing of the others.
 
 from collections import defaultdict
 
-from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from core import panels, permissions
-from core.models import Country
-from fora.models import LINKABLE_MODELS, ActionItem, AgendaItem, CalendarToken, Meeting
+from core import permissions
+from fora.models import ActionItem, AgendaItem, CalendarToken, Meeting
 
 
 def meetings_about(record, user):
@@ -52,14 +49,3 @@ def user_calendar(profile_user, viewer):
         "open_action_items": mine.count(),
         "overdue_action_items": mine.filter(due_date__lt=timezone.localdate()).count(),
     }
-
-
-def register():
-    for label in LINKABLE_MODELS:
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue  # that app has no such model (yet): nothing to show it on
-        panels.register(model, "Fora meetings", "fora/_meetings_panel.html", meetings_about, 60)
-    panels.register(Country, "Fora", "fora/_country_panel.html", country_fora, 60)
-    panels.register(get_user_model(), "Calendar", "fora/_calendar_panel.html", user_calendar, 60)

@@ -11,13 +11,18 @@ from core.models import TeamMember
 from programs.models import Funding, Milestone, Program
 
 
-def my_programs(user):
-    """Programs the user manages or is on the team of, with milestones due or overdue."""
+def _mine(user):
+    """The programs the user manages or is on the team of, among those they may see."""
     visible = permissions.restrict(Program.objects.all(), user, "view")
     team_ids = TeamMember.objects.filter(
         user=user, content_type__app_label="programs", content_type__model="program"
     ).values("object_id")
-    mine = visible.filter(Q(program_manager=user) | Q(pk__in=team_ids))
+    return visible.filter(Q(program_manager=user) | Q(pk__in=team_ids))
+
+
+def my_programs(user):
+    """Programs the user manages or is on the team of, with milestones due or overdue."""
+    mine = _mine(user)
     today = date.today()
     soon = today + timedelta(days=30)
     rows = list(
@@ -42,11 +47,7 @@ def my_programs(user):
 
 
 def milestones_due(user):
-    visible = permissions.restrict(Program.objects.all(), user, "view")
-    team_ids = TeamMember.objects.filter(
-        user=user, content_type__app_label="programs", content_type__model="program"
-    ).values("object_id")
-    mine = visible.filter(Q(program_manager=user) | Q(pk__in=team_ids))
+    mine = _mine(user)
     today = date.today()
     rows = list(
         Milestone.objects.filter(
@@ -144,9 +145,3 @@ def contributions_chart(table, countries):
         "legend": list(zip(countries, PALETTE, strict=False)),
         "axis_y": height - bottom,
     }
-
-
-def register_widgets(register):
-    register("My programs", "dashboard/my_programs.html", my_programs, order=10, wide=True)
-    register("Milestones due or overdue", "dashboard/milestones_due.html", milestones_due, order=20)
-    register("Portfolio", "dashboard/portfolio.html", portfolio, order=5, wide=True)

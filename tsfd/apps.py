@@ -6,11 +6,62 @@ class TSFDConfig(AppConfig):
     verbose_name = "TSFD"
 
     def ready(self):
-        from core import search
-        from tsfd import panels  # noqa: F401  (panel registry)
+        from django.contrib.auth import get_user_model
+
+        from agreements.models import Agreement
+        from core import registry
+        from core.models import Country
+        from core.roles import (
+            LEADERSHIP,
+            PORTAL_ADMIN,
+            PROGRAM_MANAGER,
+            TSFD_APPROVER,
+            TSFD_REQUESTER,
+            TSFD_REVIEWER,
+        )
+        from programs.models import Program
+        from tsfd import dashboard, panels
         from tsfd.models import DisclosureRequest
 
-        search.register(
+        registry.register_navigation("TSFD", "tsfd:list", order=30)
+        registry.register_stylesheet("tsfd/tsfd.css")
+        registry.register_reference_data("tsfd.reviewarea", "tsfd.informationcategory")
+        registry.grant(PROGRAM_MANAGER, "tsfd.add_disclosurerequest")
+        registry.grant(TSFD_REQUESTER, "tsfd.add_disclosurerequest")
+        registry.grant(TSFD_REVIEWER, "tsfd.review_disclosurerequest")
+        registry.grant(
+            TSFD_APPROVER,
+            "tsfd.view_disclosurerequest",
+            "tsfd.change_disclosurerequest",
+            "tsfd.view_review",
+            "tsfd.view_proviso",
+            "tsfd.decide_disclosurerequest",
+        )
+        registry.grant(LEADERSHIP, "tsfd.view_*")
+        registry.grant(PORTAL_ADMIN, "tsfd.*")
+
+        template = "tsfd/_requests_panel.html"
+        registry.register_panel(Country, "TSFD requests", template, panels.country_requests, 60)
+        registry.register_panel(Program, "TSFD", template, panels.program_requests, 60)
+        registry.register_panel(Agreement, "TSFD", template, panels.agreement_requests, 60)
+        registry.register_panel(get_user_model(), "TSFD", template, panels.my_tsfd, 60)
+
+        registry.register_widget(
+            "My TSFD review queue", "dashboard/tsfd_reviews.html", dashboard.my_reviews, order=7
+        )
+        registry.register_widget(
+            "TSFD cases awaiting decision",
+            "dashboard/tsfd_decisions.html",
+            dashboard.awaiting_decision,
+            order=9,
+        )
+        registry.register_widget(
+            "My disclosure requests", "dashboard/tsfd_mine.html", dashboard.my_requests, order=35
+        )
+        registry.register_widget(
+            "TSFD throughput", "dashboard/tsfd_throughput.html", dashboard.throughput, order=65
+        )
+        registry.register_search(
             DisclosureRequest,
             [
                 "number",

@@ -54,12 +54,3 @@ def throughput(user):
         "median_days": round(median(days)) if days else None,
         "open": open_cases,
     }
-
-
-def register_widgets(register):
-    register("My TSFD review queue", "dashboard/tsfd_reviews.html", my_reviews, order=8)
-    register(
-        "TSFD cases awaiting decision", "dashboard/tsfd_decisions.html", awaiting_decision, order=9
-    )
-    register("My disclosure requests", "dashboard/tsfd_mine.html", my_requests, order=35)
-    register("TSFD throughput", "dashboard/tsfd_throughput.html", throughput, order=65)

@@ -1,12 +1,6 @@
 """Disclosure requests shown on other records' pages: programs, agreements, a user's profile."""
 
-from django.contrib.auth import get_user_model
-
-from agreements.models import Agreement
-from core import panels
-from core.models import Country
 from core.permissions import restrict
-from programs.models import Program
 from tsfd.models import DisclosureRequest, Review
 from tsfd.views import panel_requests
 
@@ -42,9 +36,3 @@ def country_requests(country, user):
             DisclosureRequest.objects.filter(recipient_country=country), user
         )
     }
-
-
-panels.register(Country, "TSFD requests", "tsfd/_requests_panel.html", country_requests, order=60)
-panels.register(Program, "TSFD", "tsfd/_requests_panel.html", program_requests, order=60)
-panels.register(Agreement, "TSFD", "tsfd/_requests_panel.html", agreement_requests, order=60)
-panels.register(get_user_model(), "TSFD", "tsfd/_requests_panel.html", my_tsfd, order=60)

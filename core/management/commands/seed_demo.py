@@ -3,12 +3,12 @@
 from importlib import import_module
 from importlib.util import find_spec
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from core import rules
 from core.audit import audit_context
 from core.demo import DEMO_USERS
-from core.roles import DOMAIN_APPS
 
 
 class Command(BaseCommand):
@@ -18,9 +18,10 @@ class Command(BaseCommand):
         context = {}
         # One batch: cross-row rules (cost shares) are checked on the loaded data, once.
         with rules.batch(), audit_context(source="seed_demo"):
-            for app in DOMAIN_APPS:
-                if find_spec(f"{app}.demo") is not None:
-                    import_module(f"{app}.demo").seed(context)
+            # Each installed app's demo.py, in INSTALLED_APPS order (core's users first).
+            for app in apps.get_app_configs():
+                if find_spec(f"{app.name}.demo") is not None:
+                    import_module(f"{app.name}.demo").seed(context)
         from core.search import rebuild
 
         rebuild()  # records loaded before their app registered for search are indexed too
