@@ -5,9 +5,6 @@ generation time: a record they may not see is simply absent (no title, no count)
 links from a visible record to an invisible one (a case that blocks a program, an
 agenda item about an agreement) are dropped too. Reads are batched per section, so
 the number of queries does not grow with the number of programs.
-
-A section is only built when its app's models exist, so the briefs grow as agreements,
-TSFD and fora land.
 """
 
 from collections import defaultdict
@@ -15,19 +12,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q
 from django.http import QueryDict
 from django.utils import timezone
 
+from agreements.models import Agreement, AgreementParticipant
 from core.markings import CUI_CATEGORIES, Marking, combined
 from core.models import Country, SavedView, TransitionLog
 from core.permissions import restrict
 from core.registry import registry
+from fora.links import visible_links
+from fora.models import ActionItem, AgendaItem, Forum, Meeting
+from fora.readahead import read_ahead
 from programs.filters import ProgramFilterSet
 from programs.models import Funding, Participant, Program
+from tsfd.models import DisclosureRequest
 
 EXPIRY_WINDOW_DAYS = 180
 FORA_WINDOW_DAYS = 90
@@ -39,14 +40,6 @@ def max_programs():
 
 class BriefError(Exception):
     """Why a brief cannot be made, in words its requester understands."""
-
-
-def optional_model(label):
-    """The model `app.Model` if its app has it today, else None."""
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
 
 
 def visible(queryset, user):
@@ -129,13 +122,13 @@ class ProgramSheet:
     funding: list  # (fiscal year, currency, amount)
     funding_total: dict  # currency -> amount
     milestones: list
-    agreements: list | None  # None: the agreements app is not there
-    cases: list | None  # open TSFD cases; None: the tsfd app is not there
+    agreements: list
+    cases: list  # open TSFD cases
     health_check: bool = False  # the health contradicts the program's data (printed "⚠ check")
 
     @property
     def records(self):
-        return [self.program, *(self.agreements or []), *(self.cases or [])]
+        return [self.program, *self.agreements, *self.cases]
 
     @property
     def marking(self):
@@ -160,9 +153,8 @@ class ProgramSheet:
 
 
 def open_case_queryset(user):
-    request_model = optional_model("tsfd.DisclosureRequest")
     return (
-        visible(request_model.objects.filter(status__in=request_model.OPEN), user)
+        visible(DisclosureRequest.objects.filter(status__in=DisclosureRequest.OPEN), user)
         .select_related("recipient_country", "agreement", "program")
         .prefetch_related("reviews__area")
         .order_by("submitted_at", "number")
@@ -171,8 +163,6 @@ def open_case_queryset(user):
 
 def program_sheets(user, programs):
     """The sheets of `programs` (a queryset), read in a fixed number of queries."""
-    agreement_model = optional_model("agreements.Agreement")
-    request_model = optional_model("tsfd.DisclosureRequest")
     prefetches = [
         Prefetch(
             "participants",
@@ -180,23 +170,13 @@ def program_sheets(user, programs):
         ),
         "milestones",
         Prefetch("funding", queryset=Funding.objects.order_by("fiscal_year", "currency")),
+        Prefetch(
+            "agreements",
+            queryset=visible(Agreement.objects.all(), user).order_by("number"),
+            to_attr="brief_agreements",
+        ),
+        Prefetch("disclosure_requests", queryset=open_case_queryset(user), to_attr="brief_cases"),
     ]
-    if agreement_model is not None:
-        prefetches.append(
-            Prefetch(
-                "agreements",
-                queryset=visible(agreement_model.objects.all(), user).order_by("number"),
-                to_attr="brief_agreements",
-            )
-        )
-    if request_model is not None:
-        prefetches.append(
-            Prefetch(
-                "disclosure_requests",
-                queryset=open_case_queryset(user),
-                to_attr="brief_cases",
-            )
-        )
     rows = (
         visible(programs, user)
         .select_related("us_lead", "program_manager")
@@ -211,11 +191,9 @@ def program_sheets(user, programs):
         for line in program.funding.all():
             funding[(line.fiscal_year, line.currency)] += line.amount
             totals[line.currency] += line.amount
-        cases = getattr(program, "brief_cases", None)
-        if cases is not None:
-            if visible_agreement_ids is None:
-                visible_agreement_ids = visible_ids("agreements.Agreement", user)
-            cases = [with_visible_blocks(c, visible_agreement_ids, None) for c in cases]
+        if visible_agreement_ids is None:
+            visible_agreement_ids = visible_ids(Agreement, user)
+        cases = [with_visible_blocks(c, visible_agreement_ids, None) for c in program.brief_cases]
         sheets.append(
             ProgramSheet(
                 program=program,
@@ -223,7 +201,7 @@ def program_sheets(user, programs):
                 funding=[(fy, cur, amount) for (fy, cur), amount in sorted(funding.items())],
                 funding_total=dict(totals),
                 milestones=list(program.milestones.all()),
-                agreements=getattr(program, "brief_agreements", None),
+                agreements=program.brief_agreements,
                 cases=cases,
             )
         )
@@ -252,11 +230,8 @@ def flag_health(sheets):
         sheet.health_check = bool(sheet.program.health_problems())
 
 
-def visible_ids(label, user):
-    """The ids of `label` records the user may see (one query), or an empty set."""
-    model = optional_model(label)
-    if model is None:
-        return set()
+def visible_ids(model, user):
+    """The ids of the `model` records the user may see (one query)."""
     return set(visible(model.objects.order_by(), user).values_list("pk", flat=True))
 
 
@@ -343,19 +318,18 @@ ACTIVE_AGREEMENT_STATES = {"concluded", "in_force"}
 
 
 def agreement_steps(agreements):
-    """{agreement pk: [(step label, days, is current)]} from the transition log; one query."""
-    model = optional_model("agreements.Agreement")
+    """Attach `brief_steps`, [(step label, days, is current)] from the transition log, and
+    `brief_days_in_step` to each agreement; one query."""
     if not agreements:
-        return {}
+        return
     logs = defaultdict(list)
     for log in TransitionLog.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
+        content_type=ContentType.objects.get_for_model(Agreement),
         object_id__in=[a.pk for a in agreements],
     ).order_by("object_id", "at", "id"):
         logs[log.object_id].append(log)
     now = timezone.now()
-    labels = dict(model.Status.choices)
-    result = {}
+    labels = dict(Agreement.Status.choices)
     for agreement in agreements:
         state, since, steps = "concept", agreement.created_at, []
         for log in logs[agreement.pk]:
@@ -365,26 +339,19 @@ def agreement_steps(agreements):
         steps.append((labels.get(state, state), (now - since).days, True))
         agreement.brief_steps = steps
         agreement.brief_days_in_step = steps[-1][1]
-        result[agreement.pk] = steps
-    return result
 
 
 def agreement_pipeline(user, program_ids=None):
-    """The pipeline in development, what expires soon, and State reporting; None if no app."""
-    model = optional_model("agreements.Agreement")
-    if model is None:
-        return None
+    """The pipeline in development, what expires soon, and State reporting."""
     today = timezone.localdate()
-    agreements = visible(model.objects.all(), user)
+    agreements = visible(Agreement.objects.all(), user)
     if program_ids is not None:
         agreements = agreements.filter(programs__in=program_ids).distinct()
     agreements = list(
         agreements.prefetch_related(
             Prefetch(
                 "participants",
-                queryset=optional_model("agreements.AgreementParticipant").objects.select_related(
-                    "country"
-                ),
+                queryset=AgreementParticipant.objects.select_related("country"),
             )
         ).order_by("number")
     )
@@ -403,7 +370,7 @@ def agreement_pipeline(user, program_ids=None):
     reporting = [
         a
         for a in agreements
-        if a.reporting_status_on(today) in (model.Reporting.DUE, model.Reporting.LATE)
+        if a.reporting_status_on(today) in (Agreement.Reporting.DUE, Agreement.Reporting.LATE)
     ]
     shown = {a.pk: a for a in [*in_development, *expiring, *reporting]}
     return {
@@ -422,16 +389,14 @@ def agreement_pipeline(user, program_ids=None):
 
 
 def open_cases(user, program_ids=None):
-    """Open disclosure cases with age against target and what they block; None if no app."""
-    if optional_model("tsfd.DisclosureRequest") is None:
-        return None
+    """Open disclosure cases with age against target and what they block."""
     cases = open_case_queryset(user)
     if program_ids is not None:
         cases = cases.filter(
             Q(program__in=program_ids) | Q(agreement__programs__in=program_ids)
         ).distinct()
-    agreement_ids = visible_ids("agreements.Agreement", user)
-    program_visible = visible_ids("programs.Program", user)
+    agreement_ids = visible_ids(Agreement, user)
+    program_visible = visible_ids(Program, user)
     cases = [with_visible_blocks(c, agreement_ids, program_visible) for c in cases]
     cases.sort(key=lambda c: (not c.brief_over, -c.brief_age))
     return cases
@@ -441,12 +406,9 @@ def open_cases(user, program_ids=None):
 
 
 def upcoming_meetings(user, days=FORA_WINDOW_DAYS, fora=None):
-    """Meetings in the next `days` days the user may see; None when the fora app is not there."""
-    model = optional_model("fora.Meeting")
-    if model is None:
-        return None
+    """Meetings in the next `days` days the user may see."""
     today = timezone.localdate()
-    meetings = visible(model.objects.all(), user).filter(
+    meetings = visible(Meeting.objects.all(), user).filter(
         end_date__gte=today, start_date__lte=today + timedelta(days=days)
     )
     if fora is not None:
@@ -459,11 +421,8 @@ def upcoming_meetings(user, days=FORA_WINDOW_DAYS, fora=None):
 
 
 def open_action_items(user, meetings=None, fora=None):
-    """Open action items (overdue first) the user may see; None when fora is not there."""
-    model = optional_model("fora.ActionItem")
-    if model is None:
-        return None
-    items = visible(model.objects.open(), user)
+    """Open action items (overdue first) the user may see."""
+    items = visible(ActionItem.objects.open(), user)
     if meetings is not None:
         items = items.filter(meeting__in=meetings)
     if fora is not None:
@@ -478,7 +437,7 @@ def open_action_items(user, meetings=None, fora=None):
 def action_item_records(items):
     """The marked records an action-item table shows: their meetings and fora."""
     records = {}
-    for item in items or []:
+    for item in items:
         records[("m", item.meeting_id)] = item.meeting
         records[("f", item.meeting.forum_id)] = item.meeting.forum
     return list(records.values())
@@ -486,7 +445,7 @@ def action_item_records(items):
 
 def meeting_records(meetings):
     records = {}
-    for meeting in meetings or []:
+    for meeting in meetings:
         records[("m", meeting.pk)] = meeting
         records[("f", meeting.forum_id)] = meeting.forum
     return list(records.values())
@@ -537,42 +496,33 @@ def country_brief(user, parameters, as_of):
     )
     program_ids = [p.program_id for p in participations]
     sheets = program_sheets(user, Program.objects.filter(pk__in=program_ids))
-    agreement_model = optional_model("agreements.Agreement")
-    agreements = None
-    if agreement_model is not None:
-        agreements = list(
-            visible(agreement_model.objects.filter(participants__country=country), user)
-            .distinct()
-            .order_by("number")
-        )
-        agreement_steps(agreements)
-    cases = None
-    if optional_model("tsfd.DisclosureRequest") is not None:
-        request_model = optional_model("tsfd.DisclosureRequest")
-        agreement_ids = visible_ids("agreements.Agreement", user)
-        program_visible = visible_ids("programs.Program", user)
-        cases = [
-            with_visible_blocks(c, agreement_ids, program_visible)
-            for c in visible(request_model.objects.filter(recipient_country=country), user)
-            .select_related("agreement", "program", "recipient_country")
-            .prefetch_related("reviews__area")
-            .order_by("-submitted_at", "number")[:60]
-        ]
-    fora = meetings = None
-    forum_model = optional_model("fora.Forum")
-    if forum_model is not None:
-        fora = list(
-            visible(forum_model.objects.filter(countries=country), user)
-            .prefetch_related("countries")
-            .order_by("name")
-        )
-        meetings = upcoming_meetings(user, days=365, fora=fora)
+    agreements = list(
+        visible(Agreement.objects.filter(participants__country=country), user)
+        .distinct()
+        .order_by("number")
+    )
+    agreement_steps(agreements)
+    agreement_ids = visible_ids(Agreement, user)
+    program_visible = visible_ids(Program, user)
+    cases = [
+        with_visible_blocks(c, agreement_ids, program_visible)
+        for c in visible(DisclosureRequest.objects.filter(recipient_country=country), user)
+        .select_related("agreement", "program", "recipient_country")
+        .prefetch_related("reviews__area")
+        .order_by("-submitted_at", "number")[:60]
+    ]
+    fora = list(
+        visible(Forum.objects.filter(countries=country), user)
+        .prefetch_related("countries")
+        .order_by("name")
+    )
+    meetings = upcoming_meetings(user, days=365, fora=fora)
     organizations = list(country.organizations.prefetch_related("contacts").order_by("name"))
     overview_records = [
         *(p.program for p in participations),
-        *(agreements or []),
-        *(cases or []),
-        *(fora or []),
+        *agreements,
+        *cases,
+        *fora,
         *meeting_records(meetings),
     ]
     sections = [
@@ -588,7 +538,7 @@ def country_brief(user, parameters, as_of):
                 "fora": fora,
                 "meetings": meetings,
                 "organizations": organizations,
-                "open_statuses": getattr(optional_model("tsfd.DisclosureRequest"), "OPEN", set()),
+                "open_statuses": DisclosureRequest.OPEN,
             },
             records=overview_records,
         ),
@@ -605,14 +555,7 @@ def country_brief(user, parameters, as_of):
 
 def forum_readahead(user, parameters, as_of):
     """The fora app's read-ahead (fora.readahead.read_ahead), as print sections."""
-    forum_model = optional_model("fora.Forum")
-    try:
-        from fora.readahead import read_ahead
-    except ImportError:
-        read_ahead = None
-    if forum_model is None or read_ahead is None:
-        raise BriefError("Forum read-aheads need the fora part of the portal, which is not here.")
-    forum = visible(forum_model.objects.filter(pk=parameters.get("forum") or 0), user).first()
+    forum = visible(Forum.objects.filter(pk=parameters.get("forum") or 0), user).first()
     if forum is None:
         raise BriefError(
             "The forum of this read-ahead is no longer available to you, so there was "
@@ -663,12 +606,8 @@ def forum_records(forum, user):
     """Every marked record a read-ahead can show: the forum, its meetings the user may see,
     and the records their agenda items link to (when visible). A superset of what is
     printed, so the page marking is never lower than the content."""
-    from fora.links import visible_links
-
-    meeting_model = optional_model("fora.Meeting")
-    item_model = optional_model("fora.AgendaItem")
-    meetings = list(visible(meeting_model.objects.filter(forum=forum), user))
-    items = list(item_model.objects.filter(meeting__in=meetings))
+    meetings = list(visible(Meeting.objects.filter(forum=forum), user))
+    items = list(AgendaItem.objects.filter(meeting__in=meetings))
     linked = visible_links(items, user).values()
     return [forum, *meetings, *(r for r in linked if hasattr(r, "classification"))]
 
@@ -688,7 +627,7 @@ def leadership_packet(user, parameters, as_of):
     meetings = upcoming_meetings(user)
     items = open_action_items(user)
     today = timezone.localdate()
-    overdue_items = [i for i in items or [] if i.due_date < today]
+    overdue_items = [i for i in items if i.due_date < today]
     program_records = [s.program for s in sheets]
     health = {h: [s for s in sheets if s.program.health == h] for h in ("green", "yellow", "red")}
     context = {
@@ -699,8 +638,8 @@ def leadership_packet(user, parameters, as_of):
         "programs_with_overdue": sum(1 for s in sheets if s.overdue_milestones),
         "pipeline": pipeline,
         "cases": cases,
-        "cases_over": [c for c in cases or [] if c.brief_over],
-        "decision_pending": [c for c in cases or [] if c.status == "decision_pending"],
+        "cases_over": [c for c in cases if c.brief_over],
+        "decision_pending": [c for c in cases if c.status == "decision_pending"],
         "meetings": meetings,
         "items": items,
         "overdue_items": overdue_items,
@@ -712,6 +651,7 @@ def leadership_packet(user, parameters, as_of):
         template="briefs/print/_bottom_line.html",
         context=context,
     )
+    cases_shown, items_shown = cases[:LEADERSHIP_ROWS], items[:LEADERSHIP_ROWS]
     sections = [
         bottom_line,
         Section(
@@ -722,49 +662,39 @@ def leadership_packet(user, parameters, as_of):
             records=program_records,
         ),
         *sheet_sections(sheets, level=2),
+        Section(
+            key="agreements",
+            title="Agreement pipeline",
+            template="briefs/print/_agreements.html",
+            context={"pipeline": pipeline},
+            records=pipeline["records"],
+        ),
+        Section(
+            key="tsfd",
+            title="Open TSFD cases",
+            template="briefs/print/_cases.html",
+            context={"cases": cases_shown, "more": len(cases) - len(cases_shown)},
+            records=[*cases_shown, *(b for c in cases_shown for b in c.brief_blocks)],
+        ),
+        Section(
+            key="fora",
+            title=f"Fora in the next {FORA_WINDOW_DAYS} days",
+            template="briefs/print/_meetings.html",
+            context={"meetings": meetings},
+            records=meeting_records(meetings),
+        ),
+        Section(
+            key="action-items",
+            title="Open and overdue action items",
+            template="briefs/print/_action_items.html",
+            context={
+                "items": items_shown,
+                "show_forum": True,
+                "more": len(items) - len(items_shown),
+            },
+            records=action_item_records(items_shown),
+        ),
     ]
-    if pipeline is not None:
-        sections.append(
-            Section(
-                key="agreements",
-                title="Agreement pipeline",
-                template="briefs/print/_agreements.html",
-                context={"pipeline": pipeline},
-                records=pipeline["records"],
-            )
-        )
-    if cases is not None:
-        shown = cases[:LEADERSHIP_ROWS]
-        sections.append(
-            Section(
-                key="tsfd",
-                title="Open TSFD cases",
-                template="briefs/print/_cases.html",
-                context={"cases": shown, "more": len(cases) - len(shown)},
-                records=[*shown, *(b for c in shown for b in c.brief_blocks)],
-            )
-        )
-    if meetings is not None:
-        sections.append(
-            Section(
-                key="fora",
-                title=f"Fora in the next {FORA_WINDOW_DAYS} days",
-                template="briefs/print/_meetings.html",
-                context={"meetings": meetings},
-                records=meeting_records(meetings),
-            )
-        )
-    if items is not None:
-        shown = items[:LEADERSHIP_ROWS]
-        sections.append(
-            Section(
-                key="action-items",
-                title="Open and overdue action items",
-                template="briefs/print/_action_items.html",
-                context={"items": shown, "show_forum": True, "more": len(items) - len(shown)},
-                records=action_item_records(shown),
-            )
-        )
     count = len(sheets)
     brief = Brief(
         kind="leadership",

@@ -5,10 +5,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import QueryDict
 
-from briefs.content import max_programs, optional_model
+from briefs.content import max_programs
 from briefs.models import Packet
 from core.forms import PortalFormMixin
 from core.models import Country, SavedView
+from fora.models import Forum
 from programs.filters import ProgramFilterSet
 from programs.models import Program
 
@@ -33,7 +34,7 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
     country = forms.ModelChoiceField(
         queryset=Country.objects.all(), to_field_name="iso3", required=False
     )
-    forum = forms.ModelChoiceField(queryset=None, required=False)
+    forum = forms.ModelChoiceField(queryset=Forum.objects.all(), required=False)
     view = forms.ModelChoiceField(
         queryset=SavedView.objects.none(),
         required=False,
@@ -56,14 +57,6 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
             .filter(Q(owner=user) | Q(shared_with__in=user.groups.all()))
             .distinct()
         )
-        forum_model = optional_model("fora.Forum")
-        if forum_model is None:
-            del self.fields["forum"]
-            self.fields["kind"].choices = [
-                c for c in Packet.Kind.choices if c[0] != Packet.Kind.FORUM
-            ]
-        else:
-            self.fields["forum"].queryset = forum_model.objects.all()
 
     def clean_query(self):
         query = self.cleaned_data["query"].strip().lstrip("?")

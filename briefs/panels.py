@@ -15,26 +15,26 @@ def _latest(user, kind, key, value):
     return None
 
 
-def program_brief(program, user):
+def _request(user, kind, field, value, button, named):
+    """A "make a brief" button for one record, with the user's latest such brief."""
     return {
         "can_request": can_add(user, Packet),
-        "kind": Packet.Kind.PROGRAM,
-        "field": "programs",
-        "value": program.pk,
-        "button": "Make a program brief (PDF)",
-        "latest": _latest(user, Packet.Kind.PROGRAM, "programs", [program.pk]),
+        "kind": kind,
+        "field": field,
+        "value": value,
+        "button": button,
+        "latest": _latest(user, kind, field, named),
     }
+
+
+def program_brief(program, user):
+    pk = program.pk
+    return _request(user, Packet.Kind.PROGRAM, "programs", pk, "Make a program brief (PDF)", [pk])
 
 
 def forum_readahead(forum, user):
-    return {
-        "can_request": can_add(user, Packet),
-        "kind": Packet.Kind.FORUM,
-        "field": "forum",
-        "value": forum.pk,
-        "button": "Make a read-ahead (PDF)",
-        "latest": _latest(user, Packet.Kind.FORUM, "forum", forum.pk),
-    }
+    pk = forum.pk
+    return _request(user, Packet.Kind.FORUM, "forum", pk, "Make a read-ahead (PDF)", pk)
 
 
 def my_briefs(person, user):

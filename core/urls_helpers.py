@@ -2,30 +2,29 @@
 
 from django.urls import path
 
+# URL name -> route, for the standard views of one model.
+ROUTES = {
+    "list": "",
+    "add": "add/",
+    "import": "import/",
+    "bulk_edit": "bulk-edit/",
+    "detail": "<int:pk>/",
+    "edit": "<int:pk>/edit/",
+    "delete": "<int:pk>/delete/",
+    "history": "<int:pk>/history/",
+    "team": "<int:pk>/team/",
+    "document_add": "<int:pk>/documents/add/",
+}
 
-def object_urls(views, prefix=""):
+
+def object_urls(views):
     """URL patterns for the standard views of one model.
 
     `views` maps a name (list, add, detail, edit, delete, history, import, bulk_edit,
     team, document_add) to a view class; missing names get no URL.
     """
-    routes = {
-        "list": ("", "list"),
-        "add": ("add/", "add"),
-        "import": ("import/", "import"),
-        "bulk_edit": ("bulk-edit/", "bulk_edit"),
-        "detail": ("<int:pk>/", "detail"),
-        "edit": ("<int:pk>/edit/", "edit"),
-        "delete": ("<int:pk>/delete/", "delete"),
-        "history": ("<int:pk>/history/", "history"),
-        "team": ("<int:pk>/team/", "team"),
-        "document_add": ("<int:pk>/documents/add/", "document_add"),
-    }
-    patterns = []
-    for key, (route, name) in routes.items():
-        view = views.get(key)
-        if view is None:
-            continue
-        url_name = f"{prefix.replace('/', '') + '_' if prefix else ''}{name}"
-        patterns.append(path(prefix + route, view.as_view(), name=url_name))
-    return patterns
+    return [
+        path(route, views[name].as_view(), name=name)
+        for name, route in ROUTES.items()
+        if name in views
+    ]
