@@ -8,7 +8,7 @@ class BriefsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
-        from briefs import content, panels
+        from briefs import content, panels, tasks  # noqa: F401  (tasks: sent by name)
         from briefs.models import Packet
         from core import registry
         from core.roles import (

@@ -21,6 +21,10 @@ from briefs.models import Packet
 
 logger = logging.getLogger(__name__)
 
+# The Celery task that renders a packet (briefs.tasks), sent by name: the task module
+# uses this one, and this one never imports it.
+RENDER_TASK = "briefs.tasks.render_packet"
+
 BROKER_DOWN = (
     "The background queue could not be reached, so the brief was not started. "
     "Nothing is lost: press “Run again” in a few minutes. If it keeps happening, "
@@ -91,12 +95,13 @@ def enqueue(packet, fresh=True):
 
 def send(packet_id, token):
     """Hand the packet to the queue (or, with no broker, render it right here)."""
+    from celery import current_app
     from kombu.exceptions import OperationalError
 
-    from briefs.tasks import render_packet
-
     try:
-        render_packet.apply_async(args=[packet_id, token], retry=False)
+        # The registered task itself (BriefsConfig.ready() imports briefs.tasks), so the
+        # embedded default's eager mode renders in-process as before.
+        current_app.tasks[RENDER_TASK].apply_async(args=[packet_id, token], retry=False)
     except OperationalError:
         logger.warning("Broker unreachable; packet %s not queued", packet_id, exc_info=True)
         Packet.objects.filter(pk=packet_id, run_token=token, status=Packet.Status.QUEUED).update(

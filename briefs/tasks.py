@@ -43,7 +43,7 @@ COLLECT, COMPOSE, LAYOUT, WRITE = 5, 25, 90, 97
 
 
 @shared_task(
-    name="briefs.tasks.render_packet",
+    name=jobs.RENDER_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=SOFT_LIMIT,
