@@ -8,7 +8,8 @@ class BriefsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
-        from briefs import content, panels, tasks  # noqa: F401  (tasks: sent by name)
+        from briefs import panels, tasks  # noqa: F401  (tasks: sent by name)
+        from briefs.content import country, forum, leadership, program
         from briefs.models import Packet
         from core import registry
         from core.roles import (
@@ -35,7 +36,7 @@ class BriefsConfig(AppConfig):
             get_user_model(), "My briefs", "briefs/_my_briefs.html", panels.my_briefs, 90
         )
 
-        registry.register_brief_kind(Packet.Kind.PROGRAM, content.program_brief)
-        registry.register_brief_kind(Packet.Kind.COUNTRY, content.country_brief)
-        registry.register_brief_kind(Packet.Kind.FORUM, content.forum_readahead)
-        registry.register_brief_kind(Packet.Kind.LEADERSHIP, content.leadership_packet)
+        registry.register_brief_kind(Packet.Kind.PROGRAM, program.program_brief)
+        registry.register_brief_kind(Packet.Kind.COUNTRY, country.country_brief)
+        registry.register_brief_kind(Packet.Kind.FORUM, forum.forum_readahead)
+        registry.register_brief_kind(Packet.Kind.LEADERSHIP, leadership.leadership_packet)

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import QueryDict
 
-from briefs.content import max_programs
+from briefs.content.base import max_programs
 from briefs.models import Packet
 from core.forms import PortalFormMixin
 from core.models import Country, SavedView

@@ -12,8 +12,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from briefs import content, jobs
+from briefs import jobs
 from briefs.compose import compose
+from briefs.content import build
+from briefs.content.base import BriefError
 from briefs.models import Packet, packet_path
 from briefs.pdf import render_pdf
 from core.audit import audit_context
@@ -61,7 +63,7 @@ def render_packet(packet_id, token):
     user = packet.requested_by
     try:
         if not user.is_active:
-            raise content.BriefError(ACCOUNT_INACTIVE)
+            raise BriefError(ACCOUNT_INACTIVE)
         with audit_context(user, source=f"briefs.render_packet packet {packet.pk}"):
             pdf, pages, brief = render(packet, user, run)
         run.report(WRITE + 1, "Saving the PDF", force=True)
@@ -69,7 +71,7 @@ def render_packet(packet_id, token):
     except jobs.Superseded:
         logger.info("Packet %s: run %s stopped (cancelled or taken over)", packet_id, token)
         return "superseded"
-    except content.BriefError as exc:
+    except BriefError as exc:
         run.fail(str(exc))
         return "failed"
     except SoftTimeLimitExceeded:
@@ -112,7 +114,7 @@ def render_packet(packet_id, token):
 def render(packet, user, run):
     """Collect, compose and lay out the packet, reporting progress; (pdf, pages, brief)."""
     run.report(1, "Reading what you may see", force=True)
-    brief = content.build(packet, user)
+    brief = build(packet, user)
     run.report(COLLECT, "Composing the brief", force=True)
     programs = sum(1 for s in brief.sections if s.program_step)
 

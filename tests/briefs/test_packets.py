@@ -134,10 +134,11 @@ def test_leadership_packet_of_a_saved_view_covers_only_its_programs(client, user
 def test_leadership_packet_lists_the_most_urgent_action_items_and_counts_the_rest(
     users, run_jobs, monkeypatch
 ):
+    from briefs.content import leadership
     from fora.models import ActionItem
     from tests.fora.factories import MeetingFactory
 
-    monkeypatch.setattr(content, "LEADERSHIP_ROWS", 3)
+    monkeypatch.setattr(leadership, "LEADERSHIP_ROWS", 3)
     program("CP-2026-801", "Listed program")
     meeting = MeetingFactory(title="Staff talks")
     from core.teams import set_member

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from briefs.compose import compose
-from briefs.content import leadership_packet
+from briefs.content.leadership import leadership_packet
 from core import teams
 from core.models import DataQualityFinding, DataQualityRun, Organization
 from core.quality import COST_SHARES, HEALTH_STALE, run_audit, visible_findings
