@@ -127,7 +127,11 @@ class PortalTable(tables.Table):
             return lambda record: self._slow_cell(record, name)
         accessor = Accessor(column.accessor or name)
         value_of = self._value_getter(accessor)
-        default = column.default
+        # An empty cell shows the table's default ("—"): the bound column falls back to it
+        # (the column's own default is None unless set). Date columns declare no empty values
+        # (their template handles them), so a missing value is also None or "" here.
+        default = bound.default
+        empty = (*column.empty_values, None, "")
         if renderer is not None:
             wanted = set(inspect.signature(renderer).parameters)
 
@@ -153,7 +157,7 @@ class PortalTable(tables.Table):
 
             def cell(record):
                 value = value_of(record)
-                if value in column.empty_values:
+                if value in empty:
                     return default
                 if isinstance(value, datetime.datetime):
                     value = value.strftime("%Y-%m-%d %H:%M")
