@@ -212,11 +212,3 @@ SignatoryFormSet = inlineformset_factory(
     extra=0,
     can_delete=False,
 )
-
-
-class TransitionForm(PortalFormMixin, forms.Form):
-    """One lifecycle step: which, an optional (or required) comment, the version seen."""
-
-    name = forms.CharField(widget=forms.HiddenInput)
-    comment = forms.CharField(required=False, widget=forms.Textarea, max_length=4000)
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)

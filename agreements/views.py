@@ -1,10 +1,7 @@
 """Agreement pages: core's generic views plus the lifecycle buttons and deadlines."""
 
-from django.contrib import messages
 from django.db.models import F, Prefetch
-from django.shortcuts import redirect
 from django.utils import timezone
-from django.views import View
 
 from agreements import workflow
 from agreements.deadlines import due_for_action
@@ -15,13 +12,11 @@ from agreements.forms import (
     AgreementImportForm,
     ParticipantFormSet,
     SignatoryFormSet,
-    TransitionForm,
 )
 from agreements.models import REPORTING_DAYS, Agreement, AgreementParticipant
 from agreements.tables import AgreementTable, reporting_text
 from core import generic_views as generic
 from core import permissions
-from core.workflow import TransitionRefused
 from programs.models import Program
 
 LIST_QUERYSET = Agreement.objects.select_related(
@@ -90,7 +85,7 @@ class AgreementDetailView(generic.ObjectDetailView):
 def labelled_timeline(agreement):
     """Timeline rows with the step's and the states' names in words."""
     states = dict(Agreement.Status.choices)
-    steps = {t.name: t.label for t in workflow.TRANSITIONS} | {"create": "Opened"}
+    steps = {t.name: t.label for t in workflow.WORKFLOW} | {"create": "Opened"}
     rows = list(workflow.timeline(agreement))
     for row in rows:
         row.step_label = steps.get(row.name, row.name)
@@ -188,30 +183,9 @@ class AgreementDocumentAddView(generic.DocumentAddView):
     queryset = Agreement.objects.all()
 
 
-class TransitionView(View):
-    """POST one lifecycle step. A refused step says why and changes nothing."""
+class TransitionView(generic.TransitionView):
+    """One lifecycle step, from the buttons of the agreement's Lifecycle section."""
 
-    def post(self, request, pk):
-        agreement = permissions.get_object_or_404(
-            Agreement.objects.all(), request.user, "view", pk=pk
-        )
-        form = TransitionForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "That step was not understood: nothing was changed.")
-            return redirect(agreement.get_absolute_url() + "#lifecycle")
-        try:
-            transition = workflow.perform(
-                agreement,
-                request.user,
-                form.cleaned_data["name"],
-                comment=form.cleaned_data["comment"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except TransitionRefused as refused:
-            messages.error(request, "Nothing was changed: " + " ".join(refused.reasons))
-            return redirect(agreement.get_absolute_url() + "#lifecycle")
-        messages.success(
-            request,
-            f"{transition.label}: done. Status: {agreement.get_status_display()}.",
-        )
-        return redirect(agreement.get_absolute_url() + "#lifecycle")
+    queryset = Agreement.objects.all()
+    workflow = workflow.WORKFLOW
+    anchor = "lifecycle"

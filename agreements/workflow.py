@@ -22,10 +22,8 @@ from django.utils import timezone
 
 from agreements.models import Agreement
 from core import permissions, teams
-from core import workflow as machine
-from core.audit import ConcurrentEditError
 from core.models import Document, TransitionLog
-from core.workflow import Transition, TransitionRefused
+from core.workflow import Transition, Who, Workflow, timeline
 
 S = Agreement.Status
 APPROVE_PERM = "agreements.approve_agreement"
@@ -45,13 +43,11 @@ BEFORE_CONCLUDED = frozenset(
 )
 ACTIVE = frozenset({S.CONCLUDED, S.IN_FORCE})
 FINAL = frozenset({S.DISAPPROVED, S.EXPIRED, S.TERMINATED, S.SUPERSEDED, S.WITHDRAWN})
-# The step whose requester may not grant the approval that follows (separation of duties).
-REQUEST_OF = {
-    "authorize_negotiation": "request_authority",
-    "return_request": "request_authority",
-    "disapprove": "request_authority",
-    "authorize_conclusion": "request_final_approval",
-    "return_to_negotiation": "request_final_approval",
+# The step that asked for the approval awaited in each state: its author may not grant or
+# refuse it (separation of duties).
+REQUESTED_BY = {
+    S.RAD_REQUESTED: "request_authority",
+    S.FINAL_APPROVAL_REQUESTED: "request_final_approval",
 }
 
 
@@ -90,13 +86,10 @@ def latest_requesters(agreements):
     return {(log.object_id, log.name): log.user_id for log in logs}
 
 
-def approver_for(name):
-    def allowed(obj, user):
-        if not user.has_perm(APPROVE_PERM) or not permissions.can(user, "view", obj):
-            return False
-        return requested_by(obj, REQUEST_OF[name]) != user.pk
-
-    return allowed
+def approver(obj, user):
+    if not user.has_perm(APPROVE_PERM) or not permissions.can(user, "view", obj):
+        return False
+    return requested_by(obj, REQUESTED_BY.get(obj.status)) != user.pk
 
 
 # What must be true first.
@@ -196,225 +189,76 @@ def team_and_approvers(obj):
     return team_members(obj) + approving_officials(obj)
 
 
-TEAM = "the agreement's team (editors and leads)"
-LEAD = "the team lead or the responsible official"
-APPROVER = "an approving official (Leadership) other than the requester"
-
-TRANSITIONS = [
-    Transition(
-        "start_drafting",
-        "Start SSOI drafting",
-        sources=frozenset({S.CONCEPT}),
-        target=S.SSOI_DRAFTING,
-        allowed=team,
-        who=TEAM,
-        notify=team_members,
-    ),
-    Transition(
-        "request_authority",
-        "Request authority to develop",
-        sources=frozenset({S.SSOI_DRAFTING, S.RETURNED}),
-        target=S.RAD_REQUESTED,
-        allowed=team_lead,
-        who=LEAD,
-        check=ready_to_request_authority,
-        notify=team_and_approvers,
-    ),
-    Transition(
-        "authorize_negotiation",
-        "Authorize negotiation",
-        sources=frozenset({S.RAD_REQUESTED}),
-        target=S.AUTHORIZED_TO_NEGOTIATE,
-        allowed=approver_for("authorize_negotiation"),
-        who=APPROVER,
-        notify=team_members,
-    ),
-    Transition(
-        "return_request",
-        "Return for rework",
-        sources=frozenset({S.RAD_REQUESTED}),
-        target=S.RETURNED,
-        allowed=approver_for("return_request"),
-        who=APPROVER,
-        comment_required=True,
-        notify=team_members,
-        style="outline",
-    ),
-    Transition(
-        "disapprove",
-        "Disapprove",
-        sources=frozenset({S.RAD_REQUESTED}),
-        target=S.DISAPPROVED,
-        allowed=approver_for("disapprove"),
-        who=APPROVER,
-        comment_required=True,
-        notify=team_members,
-        style="secondary",
-    ),
-    Transition(
-        "start_negotiation",
-        "Start negotiation",
-        sources=frozenset({S.AUTHORIZED_TO_NEGOTIATE}),
-        target=S.IN_NEGOTIATION,
-        allowed=team,
-        who=TEAM,
-        notify=team_members,
-    ),
-    Transition(
-        "agree_text",
-        "Record text agreed",
-        sources=frozenset({S.IN_NEGOTIATION}),
-        target=S.TEXT_AGREED,
-        allowed=team_lead,
-        who=LEAD,
-        check=text_uploaded,
-        notify=team_members,
-    ),
-    Transition(
-        "request_final_approval",
-        "Request final approval",
-        sources=frozenset({S.TEXT_AGREED}),
-        target=S.FINAL_APPROVAL_REQUESTED,
-        allowed=team_lead,
-        who=LEAD,
-        check=ready_for_final_approval,
-        notify=team_and_approvers,
-    ),
-    Transition(
-        "authorize_conclusion",
-        "Authorize conclusion",
-        sources=frozenset({S.FINAL_APPROVAL_REQUESTED}),
-        target=S.AUTHORIZED_TO_CONCLUDE,
-        allowed=approver_for("authorize_conclusion"),
-        who=APPROVER,
-        notify=team_members,
-    ),
-    Transition(
-        "return_to_negotiation",
-        "Return to negotiation",
-        sources=frozenset({S.FINAL_APPROVAL_REQUESTED}),
-        target=S.IN_NEGOTIATION,
-        allowed=approver_for("return_to_negotiation"),
-        who=APPROVER,
-        comment_required=True,
-        notify=team_members,
-        style="outline",
-    ),
-    Transition(
-        "open_for_signature",
-        "Open for signature",
-        sources=frozenset({S.AUTHORIZED_TO_CONCLUDE}),
-        target=S.AWAITING_SIGNATURES,
-        allowed=team_lead,
-        who=LEAD,
-        check=signatories_recorded,
-        notify=team_members,
-    ),
-    Transition(
-        "conclude",
-        "Record signatures (concluded)",
-        sources=frozenset({S.AWAITING_SIGNATURES}),
-        target=S.CONCLUDED,
-        allowed=team_lead,
-        who=LEAD,
-        check=ready_to_conclude,
-        notify=team_members,
-    ),
-    Transition(
-        "enter_into_force",
-        "Enter into force",
-        sources=frozenset({S.CONCLUDED}),
-        target=S.IN_FORCE,
-        allowed=team_lead,
-        who=LEAD,
-        check=ready_to_enter_into_force,
-        notify=team_members,
-    ),
-    Transition(
-        "expire",
-        "Record expiry",
-        sources=frozenset(ACTIVE),
-        target=S.EXPIRED,
-        allowed=team_lead,
-        who=LEAD,
-        check=has_expired,
-        notify=team_members,
-        style="outline",
-    ),
-    Transition(
-        "terminate",
-        "Terminate",
-        sources=frozenset(ACTIVE),
-        target=S.TERMINATED,
-        allowed=team_lead,
-        who=LEAD,
-        comment_required=True,
-        notify=team_members,
-        style="secondary",
-    ),
-    Transition(
-        "supersede",
-        "Record superseded",
-        sources=frozenset(ACTIVE),
-        target=S.SUPERSEDED,
-        allowed=team_lead,
-        who=LEAD,
-        comment_required=True,
-        notify=team_members,
-        style="outline",
-    ),
-    Transition(
-        "withdraw",
-        "Withdraw",
-        sources=BEFORE_CONCLUDED,
-        target=S.WITHDRAWN,
-        allowed=team_lead,
-        who=LEAD,
-        comment_required=True,
-        notify=team_members,
-        style="secondary",
-    ),
-]
+TEAM = Who("the agreement's team (editors and leads)", team)
+LEAD = Who("the team lead or the responsible official", team_lead)
+APPROVER = Who("an approving official (Leadership) other than the requester", approver)
 
 
-def _record_signature_date(obj, transition):
+def _record_signature_date(obj, transition, user):
     # Concluding fixes the agreement's signature date: the last participant's signature.
     if transition.name == "conclude" and obj.signed_on is None:
         obj.signed_on = max(p.signed_on for p in obj.participants.all())
 
 
+# fmt: off
+WORKFLOW = Workflow(
+    # name, label, from, to, who, what must be true first
+    Transition("start_drafting", "Start SSOI drafting", {S.CONCEPT}, S.SSOI_DRAFTING, TEAM),
+    Transition("request_authority", "Request authority to develop",
+               {S.SSOI_DRAFTING, S.RETURNED}, S.RAD_REQUESTED, LEAD, ready_to_request_authority,
+               notify=team_and_approvers),
+    Transition("authorize_negotiation", "Authorize negotiation",
+               {S.RAD_REQUESTED}, S.AUTHORIZED_TO_NEGOTIATE, APPROVER),
+    Transition("return_request", "Return for rework",
+               {S.RAD_REQUESTED}, S.RETURNED, APPROVER, comment_required=True, style="outline"),
+    Transition("disapprove", "Disapprove",
+               {S.RAD_REQUESTED}, S.DISAPPROVED, APPROVER, comment_required=True,
+               style="secondary"),
+    Transition("start_negotiation", "Start negotiation",
+               {S.AUTHORIZED_TO_NEGOTIATE}, S.IN_NEGOTIATION, TEAM),
+    Transition("agree_text", "Record text agreed",
+               {S.IN_NEGOTIATION}, S.TEXT_AGREED, LEAD, text_uploaded),
+    Transition("request_final_approval", "Request final approval",
+               {S.TEXT_AGREED}, S.FINAL_APPROVAL_REQUESTED, LEAD, ready_for_final_approval,
+               notify=team_and_approvers),
+    Transition("authorize_conclusion", "Authorize conclusion",
+               {S.FINAL_APPROVAL_REQUESTED}, S.AUTHORIZED_TO_CONCLUDE, APPROVER),
+    Transition("return_to_negotiation", "Return to negotiation",
+               {S.FINAL_APPROVAL_REQUESTED}, S.IN_NEGOTIATION, APPROVER, comment_required=True,
+               style="outline"),
+    Transition("open_for_signature", "Open for signature",
+               {S.AUTHORIZED_TO_CONCLUDE}, S.AWAITING_SIGNATURES, LEAD, signatories_recorded),
+    Transition("conclude", "Record signatures (concluded)",
+               {S.AWAITING_SIGNATURES}, S.CONCLUDED, LEAD, ready_to_conclude),
+    Transition("enter_into_force", "Enter into force",
+               {S.CONCLUDED}, S.IN_FORCE, LEAD, ready_to_enter_into_force),
+    Transition("expire", "Record expiry",
+               ACTIVE, S.EXPIRED, LEAD, has_expired, style="outline"),
+    Transition("terminate", "Terminate",
+               ACTIVE, S.TERMINATED, LEAD, comment_required=True, style="secondary"),
+    Transition("supersede", "Record superseded",
+               ACTIVE, S.SUPERSEDED, LEAD, comment_required=True, style="outline"),
+    Transition("withdraw", "Withdraw",
+               BEFORE_CONCLUDED, S.WITHDRAWN, LEAD, comment_required=True, style="secondary"),
+    notify=team_members,
+    stamp=_record_signature_date,
+)
+# fmt: on
+TRANSITIONS = WORKFLOW.transitions
+# Each approval step: the request whose author may not take it.
+REQUEST_OF = {
+    t.name: REQUESTED_BY[state] for t in TRANSITIONS if t.who is APPROVER for state in t.sources
+}
+
+
 def available(obj, user):
-    """The transitions `user` may make on `obj` now (the buttons)."""
-    if not permissions.can(user, "view", obj):
-        return []
-    return machine.available(obj, user, TRANSITIONS)
+    """The steps `user` may take on `obj` now (the buttons)."""
+    return WORKFLOW.available(obj, user) if permissions.can(user, "view", obj) else []
 
 
 def perform(obj, user, name, comment="", expected_version=None):
-    """Apply transition `name`, or raise TransitionRefused with the reasons (nothing changes)."""
-    if expected_version is not None and expected_version != obj.version:
-        raise TransitionRefused(
-            [
-                "The agreement was changed by someone else after you opened it. "
-                "Reload the page and try again."
-            ]
-        )
-    try:
-        return machine.perform(
-            obj, user, TRANSITIONS, name, comment=comment, before_save=_record_signature_date
-        )
-    except ConcurrentEditError:
-        obj.refresh_from_db()  # the in-memory copy was already moved on: undo that too
-        raise TransitionRefused(
-            [
-                "The agreement was changed by someone else after you opened it. "
-                "Reload the page and try again."
-            ]
-        ) from None
-
-
-def timeline(obj):
-    return machine.timeline(obj)
+    """Take step `name`, or raise TransitionRefused with the reasons (nothing changes)."""
+    return WORKFLOW.perform(obj, user, name, comment, version=expected_version)
 
 
 def record_creation(obj, user):

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -25,6 +26,7 @@ from core import permissions as perms
 from core import teams
 from core.audit import ConcurrentEditError
 from core.models import AuditEntry
+from core.workflow import TransitionRefused
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -308,6 +310,62 @@ class HistoryMixin:
         page = self.paginate_queryset(history.history_of(obj))
         data = AuditEntrySerializer(history.readable(page, request.user), many=True).data
         return self.get_paginated_response(data)
+
+
+class TransitionRefusedSerializer(serializers.Serializer):
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class TransitionMixin:
+    """`POST …/<id>/transition/` `{"name", "comment", "version"}`: one workflow step.
+
+    The viewset names its `workflow` (a core.workflow.Workflow) and the serializer of the
+    request body (`transition_serializer`); the schema follows from them. Whoever may see
+    the record may ask (approvers decide on what they only see): the table says who may
+    take which step. 200 with the record; 400 `{"reasons": [...]}` when refused, nothing
+    changed; 404 for a record the caller may not see.
+    """
+
+    workflow = None
+    transition_serializer = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.transition_serializer is None:
+            return
+        name = cls.queryset.model._meta.verbose_name
+        schema = extend_schema(
+            request=cls.transition_serializer,
+            responses={
+                200: cls.serializer_class,
+                400: OpenApiResponse(
+                    TransitionRefusedSerializer,
+                    description="The step was refused; nothing changed. `reasons` says why.",
+                ),
+                404: OpenApiResponse(description=f"No {name} you may see has this id."),
+            },
+        )
+        extend_schema_view(transition=schema)(cls)
+
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Take one lifecycle step, e.g. `{"name": "withdraw", "comment": "…", "version": 3}`."""
+        record = self.get_queryset().filter(pk=pk).first()
+        if record is None:
+            name = self.queryset.model._meta.verbose_name
+            raise exceptions.NotFound(f"No {name} you may see has this id.")
+        incoming = self.transition_serializer(data=request.data)
+        if not incoming.is_valid():
+            reasons = [f"{k}: {' '.join(map(str, v))}" for k, v in incoming.errors.items()]
+            return Response({"reasons": reasons}, status=status.HTTP_400_BAD_REQUEST)
+        data = incoming.validated_data
+        try:
+            self.workflow.perform(
+                record, request.user, data["name"], data.get("comment", ""), data.get("version")
+            )
+        except TransitionRefused as refused:
+            return Response({"reasons": refused.reasons}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
 
 
 class RestrictedRelatedField(serializers.PrimaryKeyRelatedField):

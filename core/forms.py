@@ -239,6 +239,19 @@ class TeamMemberForm(PortalFormMixin, forms.Form):
         )
 
 
+class TransitionForm(PortalFormMixin, forms.Form):
+    """One workflow step: which, its comment (required by some steps), the version seen."""
+
+    name = forms.CharField(widget=forms.HiddenInput)
+    comment = forms.CharField(required=False, widget=forms.Textarea, max_length=4000)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, transition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].required = transition.comment_required
+        self.fields["comment"].label = transition.prompt or "Comment for the timeline"
+
+
 class ImportRowForm(VersionedModelForm):
     """One CSV row. Columns are the form's fields; `row_key` finds duplicates in a file."""
 

@@ -31,9 +31,10 @@ from core import follows, history, markings, panels, permissions, rules, teams
 from core.audit import ConcurrentEditError
 from core.auth import record_event
 from core.exports import export_table
-from core.forms import DocumentForm, SavedViewForm, TeamMemberForm, style_form
+from core.forms import DocumentForm, SavedViewForm, TeamMemberForm, TransitionForm, style_form
 from core.models import Document, SavedView, SecurityEvent, TablePreference
 from core.tables import DEFAULT_PAGE_SIZE, PAGE_SIZES
+from core.workflow import TransitionRefused
 
 
 class NotVisibleAfterSave(Exception):
@@ -526,6 +527,72 @@ class DocumentAddView(View):
         form.save_for(record, request.user)
         messages.success(request, f"Document “{form.instance}” uploaded.")
         return redirect(record.get_absolute_url() + "#documents")
+
+
+class TransitionView(View):
+    """One workflow step of a record (DESIGN §4), for every app with a `core.workflow` table.
+
+    GET `?name=<step>` is the step's confirmation page (for a comment, or a warning); POST
+    `name`, `comment` and the `version` the page showed takes it. A refused step says why
+    and changes nothing. Whoever may see the record reaches this view: the table says who
+    may take which step. A step with its own page (a decision) is sent there.
+    """
+
+    queryset = None
+    workflow = None  # the app's core.workflow.Workflow
+    template_name = "core/transition.html"
+    anchor = ""  # the detail page's section to land on
+
+    def get_step(self, request, pk, name):
+        obj = permissions.get_object_or_404(self.queryset, request.user, "view", pk=pk)
+        transition = self.workflow.get(name or "")
+        if transition is None or transition.automatic:
+            raise Http404("No such step.")
+        return obj, transition
+
+    def own_page(self, obj, transition):
+        return redirect(f"{obj._meta.app_label}:{transition.via}", pk=obj.pk)
+
+    def back(self, obj):
+        return redirect(obj.get_absolute_url() + (f"#{self.anchor}" if self.anchor else ""))
+
+    def render(self, request, obj, transition, form, status=200):
+        context = {
+            "object": obj,
+            "transition": transition,
+            "form": form,
+            "state": self.workflow.state_label(obj),
+            "page_marking": getattr(obj, "marking", None),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk):
+        obj, transition = self.get_step(request, pk, request.GET.get("name"))
+        if transition.via:
+            return self.own_page(obj, transition)
+        initial = {"name": transition.name, "version": getattr(obj, "version", None)}
+        return self.render(
+            request, obj, transition, TransitionForm(initial=initial, transition=transition)
+        )
+
+    def post(self, request, pk):
+        obj, transition = self.get_step(request, pk, request.POST.get("name"))
+        if transition.via:
+            return self.own_page(obj, transition)
+        form = TransitionForm(request.POST, transition=transition)
+        if not form.is_valid():
+            return self.render(request, obj, transition, form, status=400)
+        data = form.cleaned_data
+        try:
+            self.workflow.perform(
+                obj, request.user, transition.name, data["comment"], version=data["version"]
+            )
+        except TransitionRefused as refused:
+            messages.error(request, "Nothing was changed: " + " ".join(refused.reasons))
+            return self.back(obj)
+        state = self.workflow.state_label(obj)
+        messages.success(request, f"{transition.label}: done. Status: {state}.")
+        return self.back(obj)
 
 
 class BulkEditView(View):

