@@ -3,7 +3,14 @@
 `notify()` stores one row per recipient and sends the e-mail after the transaction
 commits. Pass `key` for scheduled reminders: the same key to the same user is kept
 once, however many workers or beat runs raise it (a database constraint decides).
+
+A notification's subject names its record as it was when it was sent. Whoever reads it
+later (the bell, the notifications page, a digest) reads it through core.permissions
+at that moment: `readable()` leaves out notifications about a record the reader may no
+longer see (a team membership removed, a review unassigned, the record deleted).
 """
+
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -85,11 +92,13 @@ def send_digests():
         won = _claim(pending)
         if not won:
             continue
-        notes = Notification.objects.filter(pk__in=won).order_by("created_at")
+        notes = readable(user, Notification.objects.filter(pk__in=won).order_by("created_at"))
         lines = [
             f"- {n.subject}" + (f" ({settings.PORTAL_BASE_URL}{n.url})" if n.url else "")
             for n in notes
         ]
+        if not lines:
+            continue  # everything pending was about records the user may no longer see
         send_mail(
             f"[IC Portal] Your daily digest: {len(lines)} notification(s)",
             "\n".join(lines),
@@ -103,7 +112,7 @@ def send_digests():
 
 def _send_emails(ids):
     for note in Notification.objects.filter(pk__in=_claim(ids)).select_related("user"):
-        if not note.user.email:
+        if not note.user.email or not _may_read(note):
             continue
         link = f"\n\n{settings.PORTAL_BASE_URL}{note.url}" if note.url else ""
         send_mail(
@@ -115,5 +124,72 @@ def _send_emails(ids):
         )
 
 
+def record_of(url):
+    """(model, pk) of the record a notification's portal URL names, or None."""
+    from django.urls import Resolver404, resolve
+
+    from core.permissions import guarded_model
+
+    path = url.split("?")[0].split("#")[0]
+    if not path.startswith("/"):
+        return None
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    pk = match.kwargs.get("pk")
+    model, owner = guarded_model(match.func)
+    if pk is None or model is None or owner:
+        return None
+    return model, int(pk)
+
+
+def _may_read(note):
+    from core.permissions import restrict
+
+    record = record_of(note.url) if note.url else None
+    if record is None:
+        return True
+    model, pk = record
+    return restrict(model._default_manager.filter(pk=pk), note.user, "view").exists()
+
+
+def unreadable_ids(user, notes):
+    """The ids among `notes` (a queryset) about records `user` may not see now."""
+    return _unreadable(user, notes.exclude(url="").values_list("pk", "url"))
+
+
+def _unreadable(user, rows):
+    """The note ids among (id, url) `rows` naming a record `user` may not see: one
+    query per kind of record named."""
+    from core.permissions import restrict
+
+    about = defaultdict(lambda: defaultdict(list))  # model -> record pk -> note ids
+    for pk, url in rows:
+        record = record_of(url) if url else None
+        if record is not None:
+            about[record[0]][record[1]].append(pk)
+    hidden = []
+    for model, notes_of in about.items():
+        seen = set(
+            restrict(
+                model._default_manager.filter(pk__in=list(notes_of)), user, "view"
+            ).values_list("pk", flat=True)
+        )
+        hidden += [n for record, ids in notes_of.items() if record not in seen for n in ids]
+    return hidden
+
+
+def readable(user, notes=None):
+    """`user`'s notifications (or those of `notes`) they may read now."""
+    notes = Notification.objects.filter(user=user) if notes is None else notes
+    hidden = unreadable_ids(user, notes)
+    return notes.exclude(pk__in=hidden) if hidden else notes
+
+
 def unread_count(user):
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """The bell's number: unread notifications the user may read now."""
+    rows = list(
+        Notification.objects.filter(user=user, read_at__isnull=True).values_list("pk", "url")
+    )
+    return len(rows) - len(_unreadable(user, rows))

@@ -240,9 +240,10 @@ def notification_list(request):
     from django.core.paginator import Paginator
 
     from core.forms import NotificationPreferenceForm
-    from core.models import Notification
+    from core.notifications import readable
 
-    notes = Notification.objects.filter(user=request.user)
+    # Read now, through core.permissions: none about a record the user may no longer see.
+    notes = readable(request.user)
     page = Paginator(notes, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -260,9 +261,11 @@ def notification_read(request, pk):
     from django.http import Http404
 
     from core.models import Notification
+    from core.notifications import readable
 
-    note = Notification.objects.filter(user=request.user, pk=pk).first()
-    if note is None:
+    mine = Notification.objects.filter(user=request.user, pk=pk)
+    note = readable(request.user, mine).first()
+    if note is None:  # not theirs, or about a record they may no longer see
         raise Http404("No such notification.")
     if note.read_at is None:
         note.read_at = timezone.now()
@@ -278,10 +281,10 @@ def notification_read_all(request):
     from django.contrib import messages
 
     from core.models import Notification
+    from core.notifications import readable
 
-    count = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
+    count = readable(request.user, unread).update(read_at=timezone.now())
     messages.success(request, f"Marked {count} notification(s) as read.")
     return redirect("core:notifications")
 

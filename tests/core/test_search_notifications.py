@@ -121,3 +121,35 @@ def _ct(obj):
     from django.contrib.contenttypes.models import ContentType
 
     return ContentType.objects.get_for_model(type(obj)).pk
+
+
+def test_a_notification_about_a_record_no_longer_visible_is_not_read(
+    client, users, django_capture_on_commit_callbacks
+):
+    """Sent while the user was on the team; read after they left it: the bell, the list,
+    opening it, 'mark all read' and the digest all read it through core.permissions now."""
+    staff = users["staff"]
+    staff.email = "staff@example.test"
+    staff.save()
+    NotificationPreference.objects.create(user=staff, email="digest")
+    kept = with_children(ProgramFactory(name="Still on the team"))
+    left = with_children(ProgramFactory(name="Team since left"))
+    for program in (kept, left):
+        teams.set_member(program, staff, "viewer")
+    with django_capture_on_commit_callbacks(execute=True):
+        notify([staff], f"{kept} changed", url=kept.get_absolute_url())
+        gone = notify([staff], f"{left} changed", url=left.get_absolute_url())[0]
+        notify([staff], "A reminder about nothing in particular")
+    teams.remove_member(left, staff)
+    client.force_login(staff)
+    page = client.get("/notifications/").text
+    assert "Still on the team" in page and "A reminder about nothing" in page
+    assert "Team since left" not in page and left.code not in page
+    assert "Notifications, 2 unread" in page
+    assert client.post(f"/notifications/{gone.pk}/read/", {"open": "1"}).status_code == 404
+    response = client.post("/notifications/read-all/", follow=True)
+    assert "Marked 2 notification(s) as read." in response.text
+    assert send_digests() == 1
+    assert "Still on the team" in mail.outbox[0].body
+    assert "Team since left" not in mail.outbox[0].body
+    assert "2 notification(s)" in mail.outbox[0].subject
