@@ -89,6 +89,9 @@ class ParticipantSerializer(ModelCleanSerializer):
 
 class FundingSerializer(ModelCleanSerializer):
     program = RestrictedRelatedField(queryset=Program.objects.all())
+    # Declared like every other link: a plain PrimaryKeyRelatedField offered every
+    # participant of every program in the browsable API's form ("Poland in CP-…").
+    participant = RestrictedRelatedField(queryset=Participant.objects.all())
 
     class Meta:
         model = Funding
