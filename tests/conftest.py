@@ -144,3 +144,18 @@ REFERENCE_DATA_MIGRATIONS = (
     "agreements.migrations.0003_legal_authorities",
     "tsfd.migrations.0002_reference_data",
 )
+
+
+@pytest.fixture
+def query_budget(client):
+    """`query_budget(url, user)`: the page's queries, held to tests/query_budgets.json."""
+    from tests.query_budget import QueryBudget
+
+    return QueryBudget(client)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.query_budget import summary_lines
+
+    for line in summary_lines():
+        terminalreporter.write_line(line)

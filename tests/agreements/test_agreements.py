@@ -285,16 +285,8 @@ def test_export_keeps_filters(client, users):
     assert "Reporting to State" in body.splitlines()[0] or "Number" in body.splitlines()[0]
 
 
-def test_query_count_of_list_and_api_do_not_grow_with_rows(client, users):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.force_login(users["pm"])
-
-    def count(url):
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
+def test_query_count_of_list_and_api_do_not_grow_with_rows(users, query_budget):
+    pm = users["pm"]
 
     def add(n):
         for _ in range(n):
@@ -305,12 +297,10 @@ def test_query_count_of_list_and_api_do_not_grow_with_rows(client, users):
             teams.set_member(a, users["pm"], "editor")
 
     add(3)
-    count("/agreements/")
-    few, api_few = count("/agreements/"), count("/api/v1/agreements/")
+    few, api_few = query_budget("/agreements/", pm), query_budget("/api/v1/agreements/", pm)
     add(12)
-    assert count("/agreements/") == few
-    assert count("/api/v1/agreements/") == api_few
-    assert few <= 25, f"agreements list budget is 25 queries, used {few}"
+    query_budget.assert_not_grown(few, query_budget("/agreements/", pm))
+    query_budget.assert_not_grown(api_few, query_budget("/api/v1/agreements/", pm))
 
 
 def test_api_creates_with_a_timeline_and_keeps_hidden_program_links(client, users):

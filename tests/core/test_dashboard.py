@@ -59,25 +59,13 @@ def test_portfolio_counts_only_what_leadership_may_see(client, demo):
     assert '<svg role="img"' in body and "<table" in body
 
 
-def test_home_query_count_does_not_grow_with_records(client, demo):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def test_home_query_count_does_not_grow_with_records(demo, query_budget):
     from core import teams
     from tests.programs.factories import ProgramFactory, with_children
 
     pm = demo["pm"]
-    client.force_login(pm)
-    client.get("/")
-
-    def count():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/").status_code == 200
-        return len(ctx.captured_queries)
-
-    before = count()
+    before = query_budget("/", pm, name="home as pm (demo data)")
     for _ in range(8):
         program = with_children(ProgramFactory(program_manager=pm))
         teams.set_member(program, pm, "lead")
-    assert count() == before
-    assert before <= 40, f"home page budget is 40 queries, used {before}"
+    query_budget.assert_not_grown(before, query_budget("/", pm, name="home as pm (demo data)"))

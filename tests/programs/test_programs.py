@@ -370,48 +370,29 @@ def test_import_refuses_wrong_encoding_and_unknown_columns(client, users):
     assert not Program.objects.exists()
 
 
-def test_query_count_of_list_does_not_grow_with_rows(client, users, django_assert_max_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_query_count_of_list_does_not_grow_with_rows(users, query_budget):
+    def add(n):
+        for _ in range(n):
+            p = with_children(ProgramFactory())
+            teams.set_member(p, users["pm"], "editor")
 
-    client.force_login(users["pm"])
-
-    def count():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/programs/").status_code == 200
-        return len(ctx.captured_queries)
-
-    for _ in range(3):
-        p = with_children(ProgramFactory())
-        teams.set_member(p, users["pm"], "editor")
-    count()  # warm the session and content-type caches
-    few = count()
-    for _ in range(12):
-        p = with_children(ProgramFactory())
-        teams.set_member(p, users["pm"], "editor")
-    assert count() == few
-    assert few <= 20, f"programs list budget is 20 queries, used {few}"
+    add(3)
+    few = query_budget("/programs/", users["pm"])  # held to tests/query_budgets.json
+    add(12)
+    query_budget.assert_not_grown(few, query_budget("/programs/", users["pm"]))
 
 
-def test_query_count_of_detail_and_api_are_constant(client, users):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.force_login(users["leader"])
-    client.get("/programs/")  # warm the session and content-type caches
+def test_query_count_of_detail_and_api_are_constant(users, query_budget):
     small = with_children(ProgramFactory())
     big = with_children(ProgramFactory(health="red"))
     for i in range(10):
         Milestone.objects.create(program=big, title=f"M{i}", planned_date="2026-01-01")
-
-    def count(url):
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
-
-    assert count(small.get_absolute_url()) == count(big.get_absolute_url())
-    api_few = count("/api/v1/programs/")
+    leader = users["leader"]
+    query_budget.assert_not_grown(
+        query_budget(small.get_absolute_url(), leader),
+        query_budget(big.get_absolute_url(), leader),
+    )
+    api_few = query_budget("/api/v1/programs/", leader)
     for _ in range(10):
         with_children(ProgramFactory())
-    assert count("/api/v1/programs/") == api_few
-    assert api_few <= 12, f"API list budget is 12 queries, used {api_few}"
+    query_budget.assert_not_grown(api_few, query_budget("/api/v1/programs/", leader))
