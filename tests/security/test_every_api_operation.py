@@ -2,10 +2,13 @@
 
 import re
 
+import pytest
 from django.urls import resolve
 
 from core.permissions import restrict
 from tests.security.test_every_url import ROLES, demo  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slow
 
 
 def operations(client, admin):

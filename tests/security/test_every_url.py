@@ -89,6 +89,7 @@ def _visible_and_hidden(model, owner, user):
     return visible.first(), everything.exclude(pk__in=visible.values("pk")).first()
 
 
+@pytest.mark.slow
 def test_signed_out_users_reach_sign_in_from_every_page(client, demo):
     for route, view in all_routes():
         if is_public(view):
@@ -111,6 +112,7 @@ def test_every_record_url_declares_its_model():
     assert undeclared == [], f"URLs with no permission path: {undeclared}"
 
 
+@pytest.mark.slow
 def test_each_role_gets_404_for_what_it_may_not_see_and_never_500(client, demo):
     for role in ROLES:
         _check_role(client, demo[role], role)
