@@ -15,6 +15,8 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 
+pytestmark = pytest.mark.slow  # a fuzzer (minutes); `make test` and CI run it
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
 _raw = SchemaGenerator().get_schema(request=None, public=True)

@@ -71,6 +71,8 @@ from tests.security.test_every_url import (
     post_only,
 )
 
+pytestmark = pytest.mark.slow  # a sweep over every page and API answer, per user
+
 IDENTIFYING = ("code", "number", "title", "name", "acronym")
 MIN_LENGTH = 5
 SUITE = {f"suite-{name}": role for name, role in ROLE_USERNAMES.items()}
