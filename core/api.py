@@ -103,7 +103,8 @@ class RestrictedPermission(permissions.BasePermission):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
-    user = serializers.StringRelatedField()
+    # Null for changes no signed-in user made (jobs, imports, the demo loader).
+    user = serializers.StringRelatedField(allow_null=True)
     model = serializers.CharField(source="content_type.model")
 
     class Meta:
@@ -302,6 +303,7 @@ class RestrictedModelViewSet(VersionPreconditionMixin, viewsets.ModelViewSet):
 class HistoryMixin:
     """`GET …/<id>/history/`: the same audit trail as the History tab."""
 
+    @extend_schema(responses=AuditEntrySerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=AuditEntrySerializer)
     def history(self, request, pk=None):
         from core import history

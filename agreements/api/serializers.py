@@ -186,7 +186,12 @@ class TransitionRefusedSerializer(serializers.Serializer):
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username; null for a step the portal took by itself.",
+    )
 
     class Meta:
         model = TransitionLog

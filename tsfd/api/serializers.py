@@ -17,8 +17,20 @@ class ReviewAreaSerializer(serializers.ModelSerializer):
 class ReviewSerializer(serializers.ModelSerializer):
     request = serializers.PrimaryKeyRelatedField(read_only=True)
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assigned_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null while an area has no reviewer named yet (intake), and once an assigner's
+    # account is deleted.
+    reviewer = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Username, or null."
+    )
+    assigned_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Username, or null."
+    )
+    recommendation = serializers.ChoiceField(
+        choices=Review.Recommendation.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Blank until the reviewer records it.",
+    )
     age_days = serializers.IntegerField(read_only=True)
     target_days = serializers.IntegerField(source="area.target_days", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
@@ -66,7 +78,12 @@ class DisclosureRequestSerializer(ModelCleanSerializer):
         slug_field="iso3", queryset=Country.objects.exclude(iso3="USA")
     )
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username; null until decided.",
+    )
     reviews = ReviewSerializer(many=True, read_only=True)
     provisos = ProvisoSerializer(many=True, read_only=True)
     age_days = serializers.IntegerField(read_only=True)
@@ -177,7 +194,12 @@ class DisclosureRefusedSerializer(serializers.Serializer):
 
 
 class DisclosureTimelineEntrySerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username; null for a step the portal took by itself.",
+    )
 
     class Meta:
         model = TransitionLog
