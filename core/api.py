@@ -330,6 +330,8 @@ class TransitionMixin:
 
     workflow = None
     transition_serializer = None
+    # Every 400 of these actions is {"reasons": [...]}, a malformed body's too (core.api_errors).
+    refusal_actions = ("transition",)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -55,6 +55,7 @@ class DisclosureRequestViewSet(HistoryMixin, TransitionMixin, RestrictedModelVie
     serializer_class = serializers.DisclosureRequestSerializer
     filterset_class = DisclosureRequestFilterSet
     team_on_create = False
+    refusal_actions = ("transition", "decide", "assign")  # 400: {"reasons": [...]}
     workflow = workflow.WORKFLOW
     transition_serializer = serializers.DisclosureStepSerializer
 
@@ -158,6 +159,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_class = ReviewFilterSet
     permission_classes = [RestrictedPermission]
     lookup_value_regex = r"\d+"
+    refusal_actions = ("record",)  # its 400 is always {"reasons": [...]}
 
     def get_queryset(self):
         return permissions.restrict(self.queryset.all(), self.request.user, "view")
