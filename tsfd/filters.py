@@ -30,6 +30,7 @@ class DisclosureRequestFilterSet(PortalFilterSet):
     )
     recipient_country = filters.ModelMultipleChoiceFilter(
         queryset=Country.objects.all(),
+        field_name="recipient_country__iso3",  # the value is the ISO code, not the row id
         to_field_name="iso3",
         label="Recipient country",
         help_text="Ctrl-click (⌘-click) to choose several.",
