@@ -3,6 +3,8 @@
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from core.filters import PortalFilterSet
 from core.markings import Classification
@@ -17,6 +19,11 @@ def _linked(name):
     return DisclosureRequest._meta.get_field(name).related_model.objects.all()
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class CountryCodesFilter(filters.ModelMultipleChoiceFilter):
+    """Countries chosen by ISO code; the schema says each value is a string (the code)."""
+
+
 class DisclosureRequestFilterSet(PortalFilterSet):
     q = filters.CharFilter(method="search", label="Search")
     status = filters.MultipleChoiceFilter(
@@ -28,7 +35,7 @@ class DisclosureRequestFilterSet(PortalFilterSet):
     assigned_to_me = filters.BooleanFilter(
         method="reviewed_by_me", label="Assigned to me for review", widget=YES_NO_ANY
     )
-    recipient_country = filters.ModelMultipleChoiceFilter(
+    recipient_country = CountryCodesFilter(
         queryset=Country.objects.all(),
         field_name="recipient_country__iso3",  # the value is the ISO code, not the row id
         to_field_name="iso3",
