@@ -52,6 +52,14 @@ class AgreementDetailView(generic.ObjectDetailView):
         transitions = [t for t, problems in steps if not problems]
         blocked = [(t, problems) for t, problems in steps if problems]
         progress = workflow.progress(agreement)
+        amendments = list(
+            visible.filter(amends=agreement).order_by(
+                F("signed_on").asc(nulls_last=True), "created_at", "pk"
+            )
+        )
+        children = list(visible.filter(parent=agreement).order_by("number"))
+        parent_visible = agreement.parent_id and visible.filter(pk=agreement.parent_id).exists()
+        amends_visible = agreement.amends_id and visible.filter(pk=agreement.amends_id).exists()
         return {
             "participants": participants,
             "financial_total": sum(p.financial_contribution for p in participants),
@@ -61,14 +69,10 @@ class AgreementDetailView(generic.ObjectDetailView):
                 pk__in=permissions.restrict(Program.objects.all(), user, "view").values("pk")
             ).count()
             > 0,
-            "parent_visible": agreement.parent_id
-            and visible.filter(pk=agreement.parent_id).exists(),
-            "amends_visible": agreement.amends_id
-            and visible.filter(pk=agreement.amends_id).exists(),
-            "amendments": visible.filter(amends=agreement).order_by(
-                F("signed_on").asc(nulls_last=True), "created_at", "pk"
-            ),
-            "children": visible.filter(parent=agreement).order_by("number"),
+            "parent_visible": parent_visible,
+            "amends_visible": amends_visible,
+            "amendments": amendments,
+            "children": children,
             "transitions": transitions,
             "blocked_transitions": blocked,
             "needs_comment": [t.label for t in transitions if t.comment_required],
@@ -78,7 +82,13 @@ class AgreementDetailView(generic.ObjectDetailView):
             "reporting_text": reporting_text(agreement),
             "reporting_days": REPORTING_DAYS,
             "can_add_related": permissions.can_add(user, Agreement),
-            "page_marking": agreement.marking,
+            # Titles of these stand on the page: their markings count for the banner.
+            "shown": [
+                *amendments,
+                *children,
+                *([agreement.parent] if parent_visible else []),
+                *([agreement.amends] if amends_visible else []),
+            ],
         }
 
 

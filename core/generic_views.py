@@ -189,14 +189,20 @@ class ObjectDetailView(View):
             "following": follows.is_following(request.user, obj),
             "content_type_id": ContentType.objects.get_for_model(type(obj)).pk,
         }
-        # The banner shows the most restrictive marking of everything on the page; a view
-        # that computes its own (from more records) keeps it.
-        shown = [obj, *context["documents"], *panels.marking_records(related)]
-        context["page_marking"] = markings.combined(r for r in shown if hasattr(r, "rel_to"))
         context.update(self.extra_context(request, obj))
+        # The banner shows the most restrictive marking of everything on the page: the
+        # record, its documents, the panels and whatever else the view lists (`shown`).
+        shown = [
+            obj,
+            *context["documents"],
+            *panels.marking_records(related),
+            *context.pop("shown", ()),
+        ]
+        context["page_marking"] = markings.combined(r for r in shown if hasattr(r, "rel_to"))
         return render(request, self.template_name, context)
 
     def extra_context(self, request, obj):
+        """The page's own values; `shown` lists further records whose marking counts."""
         return {}
 
 

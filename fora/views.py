@@ -86,7 +86,7 @@ class ForumDetailView(generic.ObjectDetailView):
             "open_items": open_items,
             "overdue_count": sum(1 for i in open_items if i.is_overdue),
             "calendar": calendar_links(request, forum=forum),
-            "page_marking": combined([forum, *meetings]),
+            "shown": meetings,
         }
 
 
@@ -177,8 +177,8 @@ class MeetingDetailView(generic.ObjectDetailView):
             "delegations": list(delegations.items()),
             "action_items": items,
             "overdue_count": sum(1 for i in items if i.is_overdue),
-            # The most restrictive of the forum, the meeting and every record shown.
-            "page_marking": combined([meeting.forum, meeting, *linked.values()]),
+            # The forum and every record an agenda item links to stand on the page.
+            "shown": [meeting.forum, *linked.values()],
         }
 
 

@@ -108,13 +108,13 @@ class RequestDetailView(generic.ObjectDetailView):
             "program": obj.program is not None and permissions.can(user, "view", obj.program),
             "agreement": obj.agreement is not None and permissions.can(user, "view", obj.agreement),
         }
-        reconsiderations = permissions.restrict(obj.reconsiderations.all(), user, "view")
+        reconsiderations = list(permissions.restrict(obj.reconsiderations.all(), user, "view"))
         earlier = obj.reconsideration_of
+        earlier = earlier if earlier and permissions.can(user, "view", earlier) else None
         steps = workflow.WORKFLOW.available(obj, user)
         timeline = labelled(workflow.timeline(obj))
         returns = [e for e in timeline if e.name == "return"]
         return {
-            "page_marking": obj.marking,
             "can_change": obj.is_editable and permissions.can(user, "change", obj),
             "can_delete": obj.status == S.DRAFT and permissions.can(user, "delete", obj),
             "can_add_documents": not obj.is_closed and permissions.can(user, "change", obj),
@@ -130,8 +130,15 @@ class RequestDetailView(generic.ObjectDetailView):
             "return_note": returns[-1] if returns and obj.status == S.RETURNED else None,
             "program_visible": visible_links["program"],
             "agreement_visible": visible_links["agreement"],
-            "earlier": earlier if earlier and permissions.can(user, "view", earlier) else None,
+            "earlier": earlier,
             "reconsiderations": reconsiderations,
+            # Linked records named on the page count for the banner's marking.
+            "shown": [
+                *reconsiderations,
+                *([earlier] if earlier else []),
+                *([obj.program] if visible_links["program"] else []),
+                *([obj.agreement] if visible_links["agreement"] else []),
+            ],
             "can_reconsider": obj.is_decided and permissions.can_add(user, DisclosureRequest),
             "requested_by_me": obj.requested_by_id == user.pk,
         }
