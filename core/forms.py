@@ -10,6 +10,7 @@ from django.forms import BaseInlineFormSet
 
 from core.auth import LOCKED_MESSAGE, is_locked
 from core.permissions import restrict_choices
+from core.widgets import is_cached_choice_model
 
 
 class PortalAuthenticationForm(AuthenticationForm):
@@ -141,6 +142,29 @@ class ChildFormSet(BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         restrict_choices(form, getattr(form, "user", None), names=[self._pk_field.name])
+
+    @functools.cached_property
+    def forms(self):
+        """The rows; a dropdown that offers every row the same options reads them once.
+
+        Each row's picker has its own queryset (the parent's participants, say); rendered,
+        each would query again. The options are read for the first row and handed to the
+        others whose query is the same. Checking a posted value still uses the queryset.
+        """
+        rows = super().forms
+        read = {}
+        for row in rows:
+            for name, field in row.fields.items():
+                if not isinstance(field, forms.ModelChoiceField) or field.widget.is_hidden:
+                    continue
+                if is_cached_choice_model(field.queryset.model._meta.label_lower):
+                    continue  # reference data: the widget keeps its options already
+                key = (name, str(field.queryset.query))
+                if key in read:
+                    field.choices = read[key]
+                else:
+                    read[key] = list(field.choices)
+        return rows
 
 
 class DocumentForm(PortalFormMixin, forms.ModelForm):

@@ -236,12 +236,7 @@ def document_on(record, k):
 
 # Pages whose count is known to grow with the rows, and why: they are held to the budget
 # of the small data, and fail here the day they stop growing (remove the entry then).
-KNOWN_GROWTH = {
-    ("pm", "/programs/<int:pk>/funding/"): (
-        "FundingForm gives each row's participant dropdown its own queryset (restricted by "
-        "restrict_choices), so every funding row reads the program's participants again"
-    ),
-}
+KNOWN_GROWTH = {}
 
 
 def pages_for(user, scene, routes_of_records, without_record):
