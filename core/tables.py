@@ -59,6 +59,11 @@ class PortalTable(tables.Table):
 
     locked_columns = ()
     default_columns = None
+    # The page renders its cells through fast_rows() below; False renders them through
+    # django-tables2's own BoundRows, as documented. `make bench` measures both on the
+    # programs list (README, "Benchmark") and tests/core/test_table_rendering.py holds
+    # the two to the same HTML.
+    fast_rendering = True
 
     class Meta:
         attrs = {"class": "usa-table usa-table--borderless usa-table--striped portal-table"}

@@ -25,8 +25,8 @@ class ForumTable(PortalTable):
         verbose_name="Counterpart co-chair", order_by=("counterpart_cochair__name",)
     )
     cadence = tables.Column()
-    next_meeting = tables.DateColumn(verbose_name="Next meeting", empty_values=())
-    last_meeting = tables.DateColumn(verbose_name="Last meeting", empty_values=())
+    next_meeting = tables.DateColumn(verbose_name="Next meeting", format="Y-m-d", empty_values=())
+    last_meeting = tables.DateColumn(verbose_name="Last meeting", format="Y-m-d", empty_values=())
     classification = tables.Column(verbose_name="Marking")
 
     locked_columns = ("name",)

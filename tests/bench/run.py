@@ -154,24 +154,51 @@ def measure_pages(filled):
             (leader, "/programs/"), (admin, "/admin/programs/program/")
         ),
     }
+    ratios["tables2's own cell rendering ÷ PortalTable's fast path (programs list)"] = (
+        rendering_ratio(leader, "/programs/")
+    )
     return results, ratios, users
+
+
+def rendering_ratio(client, url):
+    """What PortalTable.fast_rows() saves: the same page with django-tables2's own cell
+    rendering, then with the fast path, requested in turn (see paired())."""
+    from core.tables import PortalTable
+
+    def page(fast):
+        def get():
+            PortalTable.fast_rendering = fast
+            try:
+                return client.get(url)
+            finally:
+                PortalTable.fast_rendering = True
+
+        return get
+
+    return paired(page(False), page(True))
 
 
 def paired(first, second, rounds=None):
     """median(first) ÷ median(second), the two requested in turn so that both meet the
-    same machine: a ratio of two runs minutes apart measures the machine's moods too."""
+    same machine: a ratio of two runs minutes apart measures the machine's moods too.
+    Each side is (client, url) or a function that makes the request."""
     rounds = rounds or 2 * REPEAT
+    requests = [side if callable(side) else _getter(*side) for side in (first, second)]
     samples = ([], [])
     for _ in range(3):
-        for client, url in (first, second):
-            client.get(url)
+        for get in requests:
+            get()
     for _ in range(rounds):
-        for (client, url), kept in zip((first, second), samples, strict=True):
+        for get, kept in zip(requests, samples, strict=True):
             start = time.perf_counter()
-            response = client.get(url)
+            response = get()
             kept.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
+            assert response.status_code == 200, response.status_code
     return round(statistics.median(samples[0]) / statistics.median(samples[1]), 2)
+
+
+def _getter(client, url):
+    return lambda: client.get(url)
 
 
 def load_test(users):

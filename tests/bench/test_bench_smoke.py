@@ -32,7 +32,7 @@ def test_benchmark_fills_and_measures_every_page(monkeypatch):
     }
     assert expected <= set(pages)
     assert all(row["queries"] > 0 for row in pages.values())
-    assert len(ratios) == 2
+    assert len(ratios) == 3
     quality = run.data_quality_audit()
     assert quality["records_checked"] >= sum(filled["sizes"].values())
     assert sum(quality["findings_by_rule"].values()) == quality["findings"]
