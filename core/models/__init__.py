@@ -1,7 +1,7 @@
 """The models of core, one module per concern; every name is handed on from here, so
 `from core.models import X` works wherever X lives (see README, "Inside core")."""
 
-from core.models.audit import AuditEntry
+from core.models.audit import AuditedModel, AuditEntry, VersionedModel
 from core.models.documents import Document
 from core.models.lists import SavedView, TablePreference
 from core.models.notifications import Follow, Notification, NotificationPreference
@@ -16,6 +16,7 @@ __all__ = [
     "AccountLockout",
     "ApiToken",
     "AuditEntry",
+    "AuditedModel",
     "Contact",
     "Country",
     "DataQualityFinding",
@@ -32,4 +33,5 @@ __all__ = [
     "TablePreference",
     "TeamMember",
     "TransitionLog",
+    "VersionedModel",
 ]

@@ -6,9 +6,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from core.audit import AuditedModel
 from core.documents import document_path, validate_upload
 from core.markings import MarkedModel
+from core.models.audit import AuditedModel
 
 
 class Document(MarkedModel, AuditedModel):

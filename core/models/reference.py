@@ -3,7 +3,7 @@
 from django.db import models
 from django.urls import reverse
 
-from core.audit import AuditedModel
+from core.models.audit import AuditedModel
 
 
 class Country(AuditedModel):
