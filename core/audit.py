@@ -1,14 +1,26 @@
-"""Audit context: whom and what request or job the audit rows of a change name.
+"""Audit context: whom and what request or job the audit rows of a change name, and
+the signal that announces each audited change.
 
 The audited models themselves (`AuditedModel`, `VersionedModel`, `AuditEntry`) live in
-core.models.audit; they read the context set here when they write a row.
+core.models.audit; they read the context set here when they write a row, then send
+`record_audited`. Whoever must hear of changes (followers: core.follows) connects a
+receiver in CoreConfig.ready(), so the audit knows nothing of them.
 """
 
 import contextlib
 import contextvars
 import uuid
 
+from django.dispatch import Signal
+
 _context = contextvars.ContextVar("audit_context", default=None)
+
+
+# Sent after each audit row is written, inside the change's transaction, with
+# record (the changed row), action ("create", "update" or "delete"), changes
+# ({field: [old, new]}), root (the record whose history shows it), user (or None) and
+# cascade (True when the row changed only as a side effect of another record's delete).
+record_audited = Signal()
 
 
 class AuditContext:

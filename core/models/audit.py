@@ -18,7 +18,7 @@ from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from core.audit import ConcurrentEditError, current_context
+from core.audit import ConcurrentEditError, current_context, record_audited
 from core.rules import RuledModel
 
 
@@ -199,6 +199,7 @@ class AuditedModel(RuledModel):
         return changes
 
     def _audit_write(self, action, changes, notify=True):
+        """Store the audit row, then announce the change with `record_audited`."""
         context = current_context()
         root = self.audit_root()
         AuditEntry.objects.create(
@@ -212,12 +213,16 @@ class AuditedModel(RuledModel):
             changes=changes,
             source=context.source,
         )
-        from core.follows import record_changed
-
-        verb = {"create": "added", "update": "changed", "delete": "deleted"}[action]
-        what = f"{verb} {self._meta.verbose_name} “{str(self)[:80]}”"
-        if notify and (root is not self or action != "delete"):
-            record_changed(root, context.user, what)
+        # Who else hears of it (followers, core.follows) subscribes to the signal.
+        record_audited.send(
+            sender=type(self),
+            record=self,
+            action=action,
+            changes=changes,
+            root=root,
+            user=context.user,
+            cascade=not notify,
+        )
 
 
 class VersionedModel(models.Model):
