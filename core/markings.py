@@ -145,10 +145,6 @@ class Marking:
             rel = {c.strip() for c in record.rel_to.split(",") if c.strip()}
         return cls(record.classification, [record.cui_category], [record.dissemination], rel)
 
-    @classmethod
-    def portal_default(cls):
-        return settings.PORTAL_MARKING
-
     def __or__(self, other):
         level = max(self.classification, other.classification, key=lambda c: LEVEL.get(c, 0))
         if self.rel_to is None:
