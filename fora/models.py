@@ -20,8 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from core.markings import MarkedModel
-from core.models import AuditedModel, Contact, Country, Organization, VersionedModel
+from core.models import AuditedModel, Contact, Country, MarkedModel, Organization, VersionedModel
 from core.permissions import can
 
 # What an agenda item may point at. A generic link, so fora depends on no other app's

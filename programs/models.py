@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from core.markings import MarkedModel
-from core.models import AuditedModel, Country, Organization, VersionedModel
+from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
 from core.rules import after_write
 
 

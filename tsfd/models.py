@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from core.markings import Classification, MarkedModel
-from core.models import AuditedModel, Country, Organization, VersionedModel
+from core.markings import Classification
+from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
 
 DAY = timedelta(days=1)
 

@@ -4,6 +4,7 @@
 from core.models.audit import AuditedModel, AuditEntry, VersionedModel
 from core.models.documents import Document
 from core.models.lists import SavedView, TablePreference
+from core.models.markings import MarkedModel
 from core.models.notifications import Follow, Notification, NotificationPreference
 from core.models.quality import DataQualityFinding, DataQualityRun
 from core.models.reference import Contact, Country, Organization
@@ -23,6 +24,7 @@ __all__ = [
     "DataQualityRun",
     "Document",
     "Follow",
+    "MarkedModel",
     "Notification",
     "NotificationPreference",
     "Organization",

@@ -36,6 +36,12 @@ def _plain(value):
     return value
 
 
+def ref(model, pk):
+    """The stored form of a link to one record: audit rows keep this, never its text
+    (core.history resolves it for each reader)."""
+    return {"ref": model._meta.label_lower, "id": pk}
+
+
 class AuditEntry(models.Model):
     """One create, update or delete of a domain record, with old and new values.
 
@@ -154,8 +160,6 @@ class AuditedModel(RuledModel):
     def _display(self, field, raw, values=None):
         """What an audit row keeps of one value: a reference for a link to another record
         (never its text, see core.history), the label of a choice, else the value."""
-        from core.history import ref
-
         if raw in (None, ""):
             return raw
         if field.is_relation:

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.documents import document_path, validate_upload
-from core.markings import MarkedModel
 from core.models.audit import AuditedModel
+from core.models.markings import MarkedModel
 
 
 class Document(MarkedModel, AuditedModel):
