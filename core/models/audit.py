@@ -11,7 +11,6 @@ import datetime
 import decimal
 import uuid
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import F
@@ -19,6 +18,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from core.audit import ConcurrentEditError, current_context, record_audited
+from core.models.fields import user_link
 from core.rules import RuledModel
 
 
@@ -56,13 +56,7 @@ class AuditEntry(models.Model):
 
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=10, choices=Action.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = user_link()
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
     object_repr = models.CharField(max_length=200)

@@ -1,9 +1,10 @@
 """The data-quality audit (core.quality): its runs and what they found."""
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+
+from core.models.fields import user_link
 
 
 class DataQualityRun(models.Model):
@@ -25,14 +26,7 @@ class DataQualityRun(models.Model):
     )
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="empty for the nightly run",
-    )
+    started_by = user_link(help_text="empty for the nightly run")
     records_checked = models.PositiveIntegerField(default=0)
     findings_count = models.PositiveIntegerField("findings", default=0)
     error = models.TextField(blank=True)
@@ -74,13 +68,7 @@ class DataQualityFinding(models.Model):
     field = models.CharField(max_length=100, blank=True, help_text="empty: the whole record")
     rule = models.CharField(max_length=150, db_index=True, help_text="e.g. programs.program.code")
     message = models.TextField()
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="data_quality_findings",
-    )
+    owner = user_link(related_name="data_quality_findings")
     found_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,9 +1,10 @@
 """The lifecycle timeline of records that move through a workflow (core.workflow)."""
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+
+from core.models.fields import user_link
 
 
 class TransitionLog(models.Model):
@@ -14,13 +15,7 @@ class TransitionLog(models.Model):
     name = models.CharField(max_length=60, help_text="the transition's name")
     source = models.CharField(max_length=40)
     target = models.CharField(max_length=40)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = user_link()
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
 
