@@ -77,8 +77,8 @@ clean:
 BACKUP_DIR ?= backups
 
 backup: $(VENV)/.installed
-	$(PY) -m core.backup backup --output "$(BACKUP_DIR)"
+	$(PY) manage.py backup --output "$(BACKUP_DIR)"
 
 restore: $(VENV)/.installed
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/icportal-... [DATABASE_URL=...] [MEDIA_ROOT=...] [FORCE=1]" >&2; exit 2; }
-	$(PY) -m core.backup restore "$(BACKUP)" $(if $(filter 1 yes true,$(FORCE)),--force)
+	$(PY) manage.py restore "$(BACKUP)" $(if $(filter 1 yes true,$(FORCE)),--force)

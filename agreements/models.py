@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from core.audit import AuditedModel, VersionedModel
-from core.markings import Classification, MarkedModel
-from core.models import Country, Organization
+from core.markings import Classification
+from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
 
 # Days after signature within which the text must reach the Department of State.
 REPORTING_DAYS = 15

@@ -21,7 +21,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import auth, registry, search, signals, widgets  # noqa: F401  (receivers)
+        from core.audit import record_audited
         from core.dashboard import data_quality
+        from core.follows import on_record_audited
         from core.models import Contact, Organization
         from core.roles import IC_STAFF, LEADERSHIP, PORTAL_ADMIN, PROGRAM_MANAGER
 
@@ -47,6 +49,9 @@ class CoreConfig(AppConfig):
             "Records needing attention", "dashboard/data_quality.html", data_quality, order=8
         )
         registry.register_navigation("Data quality", "core:data-quality", order=90)
+
+        # Followers hear of every audited change.
+        record_audited.connect(on_record_audited, dispatch_uid="core_follows_audited")
 
         # After every migrate, so permissions of apps added later reach their roles.
         post_migrate.connect(_sync_roles, dispatch_uid="core_sync_roles")

@@ -58,3 +58,14 @@ def record_changed(record, actor, what):
         )
 
     transaction.on_commit(send)
+
+
+def on_record_audited(sender, record, action, root, user, cascade, **kwargs):
+    """Receiver of core.audit.record_audited: a change reaches the root record's followers.
+
+    Rows changed by another record's delete, and the delete of a root record itself,
+    are not announced."""
+    if cascade or (root is record and action == "delete"):
+        return
+    verb = {"create": "added", "update": "changed", "delete": "deleted"}[action]
+    record_changed(root, user, f"{verb} {record._meta.verbose_name} “{str(record)[:80]}”")

@@ -1,7 +1,8 @@
 """Markings: the classification and controls every record carries.
 
 The portal holds unclassified and CUI information only. Anything above is refused
-with a message pointing to the proper system, never stored.
+with a message pointing to the proper system, never stored. The abstract model that
+stores a marking on a record, MarkedModel, is in core.models.markings.
 """
 
 from django.conf import settings
@@ -77,58 +78,6 @@ def marking_problem(classification, cui_category, dissemination):
     return None
 
 
-class MarkedModel(models.Model):
-    """Abstract base for every domain record: classification, CUI category, controls."""
-
-    classification = models.CharField(
-        max_length=4,
-        choices=Classification.choices,
-        default=Classification.CUI,
-        validators=[validate_portal_classification],
-    )
-    cui_category = models.CharField(
-        "CUI category", max_length=10, blank=True, choices=CUI_CATEGORIES
-    )
-    dissemination = models.CharField(max_length=10, blank=True, choices=Dissemination.choices)
-    rel_to = models.CharField(
-        "REL TO countries",
-        max_length=200,
-        blank=True,
-        help_text="ISO alpha-3 codes separated by commas, e.g. USA, GBR, AUS.",
-    )
-
-    class Meta:
-        abstract = True
-
-    def clean(self):
-        super().clean()
-        codes = [c.strip().upper() for c in self.rel_to.split(",") if c.strip()]
-        if self.dissemination == Dissemination.REL_TO and not codes:
-            raise ValidationError({"rel_to": "REL TO needs at least one country code."})
-        if codes and self.dissemination != Dissemination.REL_TO:
-            raise ValidationError({"rel_to": "Countries apply only with REL TO dissemination."})
-        bad = [c for c in codes if len(c) != 3 or not c.isalpha()]
-        if bad:
-            raise ValidationError({"rel_to": f"Not ISO alpha-3 codes: {', '.join(bad)}."})
-        if codes:
-            from core.models import Country
-
-            known = set(Country.objects.filter(iso3__in=codes).values_list("iso3", flat=True))
-            unknown = [c for c in codes if c not in known]
-            if unknown:
-                raise ValidationError(
-                    {"rel_to": f"Not countries the portal knows: {', '.join(unknown)}."}
-                )
-        self.rel_to = ", ".join(codes)
-        problem = marking_problem(self.classification, self.cui_category, self.dissemination)
-        if problem:
-            raise ValidationError(problem)
-
-    @property
-    def marking(self):
-        return Marking.of(self)
-
-
 class Marking:
     """A marking banner value that can be combined with others (most restrictive wins)."""
 
@@ -144,10 +93,6 @@ class Marking:
         if record.dissemination == Dissemination.REL_TO:
             rel = {c.strip() for c in record.rel_to.split(",") if c.strip()}
         return cls(record.classification, [record.cui_category], [record.dissemination], rel)
-
-    @classmethod
-    def portal_default(cls):
-        return settings.PORTAL_MARKING
 
     def __or__(self, other):
         level = max(self.classification, other.classification, key=lambda c: LEVEL.get(c, 0))

@@ -20,9 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from core.audit import AuditedModel, VersionedModel
-from core.markings import MarkedModel
-from core.models import Contact, Country, Organization
+from core.models import AuditedModel, Contact, Country, MarkedModel, Organization, VersionedModel
 from core.permissions import can
 
 # What an agenda item may point at. A generic link, so fora depends on no other app's

@@ -12,9 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from core.audit import AuditedModel, VersionedModel
-from core.markings import MarkedModel
-from core.models import Country, Organization
+from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
 from core.rules import after_write
 
 

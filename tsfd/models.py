@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from core.audit import AuditedModel, VersionedModel
-from core.markings import Classification, MarkedModel
-from core.models import Country, Organization
+from core.markings import Classification
+from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
 
 DAY = timedelta(days=1)
 

@@ -22,8 +22,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from agreements.models import Agreement
-from core.audit import AuditedModel, audit_context
-from core.models import AuditEntry, Country, Document
+from core.audit import audit_context
+from core.models import AuditedModel, AuditEntry, Country, Document
 from fora.models import ActionItem, Forum, Meeting
 from programs.models import Funding, Participant, Program
 from tests.agreements.factories import AgreementFactory

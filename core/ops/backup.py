@@ -13,12 +13,12 @@ Restoring checks the sums, refuses a target database that already has tables (un
 forced), restores, then compares every table's row count with the manifest. Any other
 database engine is refused: use that engine's own tools.
 
-Run as `python -m core.backup backup [--output DIR]` and
-`python -m core.backup restore FOLDER [--force]` (what `make backup` and `make restore` do),
-with DATABASE_URL and MEDIA_ROOT read from the environment like the portal's settings.
+Run as `manage.py backup [--output DIR]` and `manage.py restore FOLDER [--force]` (what
+`make backup` and `make restore` do), with DATABASE_URL and MEDIA_ROOT read from the
+environment like the portal's settings. The two commands (core/management/commands/)
+are thin: they parse their options and call `BackupCommand.run()` below.
 """
 
-import argparse
 import datetime
 import hashlib
 import json
@@ -32,6 +32,8 @@ from pathlib import Path
 
 import django
 from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand
 
 FORMAT = 1
 DUMP = "database.dump"
@@ -509,40 +511,23 @@ def restore_backup(backup, db, media_root, force=False, log=print):
     return counts
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m core.backup",
-        description="Back up or restore the portal's database and uploaded files "
-        "(DATABASE_URL and MEDIA_ROOT from the environment, as for the portal).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    backup = commands.add_parser("backup", help="write a backup folder")
-    backup.add_argument("--output", default="backups", help="where to put it (backups/)")
-    restore = commands.add_parser("restore", help="restore a backup folder")
-    restore.add_argument("backup", help="the backup folder, e.g. backups/icportal-...")
-    restore.add_argument(
-        "--force",
-        action="store_true",
-        help="overwrite a database that has tables (pg_restore --clean --if-exists) and "
-        "write over files already in MEDIA_ROOT",
-    )
-    args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "icportal.settings")
-    from django.conf import settings
+class BackupCommand(BaseCommand):
+    """What `manage.py backup` and `manage.py restore` share: no system checks (a restore
+    target may be empty or not exist yet, and nothing here needs a working portal), the
+    engine checked first, and a refusal printed as one line on stderr with exit code 1.
+    A command sets `name` and does its work in `act()`."""
 
-    db = settings.DATABASES["default"]
-    try:
-        engine_of(db)  # before django.setup() loads a driver that may not even be installed
-        django.setup()
-        if args.command == "backup":
-            create_backup(db, settings.MEDIA_ROOT, args.output)
-        else:
-            restore_backup(args.backup, db, settings.MEDIA_ROOT, force=args.force)
-    except BackupError as exc:
-        print(f"{args.command.capitalize()} refused: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    name = ""  # "Backup" or "Restore": how a refusal starts
+    requires_system_checks = []
 
+    def act(self, db, media_root, options):
+        raise NotImplementedError
 
-if __name__ == "__main__":
-    sys.exit(main())
+    def handle(self, *args, **options):
+        db = settings.DATABASES["default"]
+        try:
+            engine_of(db)
+            self.act(db, settings.MEDIA_ROOT, options)
+        except BackupError as exc:
+            self.stderr.write(f"{self.name} refused: {exc}")
+            sys.exit(1)
