@@ -10,9 +10,9 @@ may not see answers 404 and its title never appears; nothing answers 500.
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from core.permissions import guarded_model, restrict
+from tests.generic import every_route
 
 EXCLUDED_PREFIXES = ("/admin/", "/static/", "/media/", "/api/")  # admin: Django's own checks;
 # the API is covered by tests/security/test_every_api_operation.py
@@ -21,18 +21,10 @@ ROLES = ("staff", "pm", "requester", "reviewer", "approver", "leader", "admin")
 
 
 def all_routes():
-    routes = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                routes.append((prefix + str(p.pattern), p.callback))
-
-    walk(get_resolver().url_patterns, "/")
     return [
-        (r, v) for r, v in routes if not r.startswith(EXCLUDED_PREFIXES) and r not in SESSION_ENDING
+        (r, p.callback)
+        for r, p, _ in every_route()
+        if not r.startswith(EXCLUDED_PREFIXES) and r not in SESSION_ENDING
     ]
 
 

@@ -13,7 +13,6 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.http import QueryDict
 from django.test import RequestFactory
-from django.urls import URLPattern, URLResolver, get_resolver
 from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
@@ -29,6 +28,7 @@ from programs.models import Program
 from tests.agreements.factories import AgreementFactory
 from tests.fora.factories import ForumFactory, MeetingFactory
 from tests.fora.factories import with_children as meeting_with_children
+from tests.generic import every_route
 from tests.programs.factories import ProgramFactory, with_children
 from tests.tsfd.factories import area, draft
 from tsfd.models import Review
@@ -107,17 +107,7 @@ def missing_id(model):
 
 def routes():
     """(route, callback) of every URL pattern, through the resolver."""
-    found = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                found.append((prefix + str(p.pattern), p.callback))
-
-    walk(get_resolver().url_patterns, "/")
-    return found
+    return [(route, p.callback) for route, p, _ in every_route()]
 
 
 def api_list_endpoints():
