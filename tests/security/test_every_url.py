@@ -8,16 +8,15 @@ may not see answers 404 and its title never appears; nothing answers 500.
 """
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from core.permissions import guarded_model, restrict
+from tests.conftest import ROLE_USERNAMES
 from tests.generic import every_route
 
 EXCLUDED_PREFIXES = ("/admin/", "/static/", "/media/", "/api/")  # admin: Django's own checks;
 # the API is covered by tests/security/test_every_api_operation.py
 SESSION_ENDING = ("/accounts/logout/",)  # tested in tests/core/test_auth.py
-ROLES = ("staff", "pm", "requester", "reviewer", "approver", "leader", "admin")
+ROLES = tuple(ROLE_USERNAMES)  # the demo users: one of each role
 
 
 def all_routes():
@@ -48,14 +47,6 @@ def fill(route, **values):
 
 
 SAMPLE_VALUES = {"iso3": "GBR"}
-
-
-@pytest.fixture
-def demo(db, monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Password-For-Tests-1")
-    call_command("seed_demo", verbosity=0)
-    return {u.username: u for u in get_user_model().objects.filter(username__in=ROLES)}
 
 
 TRIED = {"signed out": 0, "roles": 0}  # requests made, printed for the report (-s)
