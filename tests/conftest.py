@@ -82,6 +82,25 @@ def users(make_user):
 
 
 @pytest.fixture
+def pm_client(client, users):
+    """The test client, signed in as the program manager of `users`."""
+    client.force_login(users["pm"])
+    return client
+
+
+@pytest.fixture
+def demo(db, monkeypatch, settings, tmp_path):
+    """The demo data (seed_demo, its files in a temporary MEDIA_ROOT): the demo users by name."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Password-For-Tests-1")
+    call_command("seed_demo", verbosity=0)
+    return {u.username: u for u in get_user_model().objects.filter(username__in=ROLE_USERNAMES)}
+
+
+@pytest.fixture
 def consenting_client(client):
     """A client that has accepted the notice-and-consent banner."""
     client.post("/consent/")

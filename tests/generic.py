@@ -24,20 +24,31 @@ from guardian.shortcuts import assign_perm
 OBJECT_KWARGS = ("pk",)
 
 
-def app_url_patterns(namespace):
-    """(route, name, needs_pk) for every URL pattern under `namespace`."""
-    resolver = get_resolver()
-    found = []
+def every_route():
+    """(route, pattern, namespaces) of every URL pattern of the project, through the resolver.
 
-    def walk(patterns, prefix, ns):
+    `route` is the path from "/" as the patterns spell it (converters such as <int:pk>
+    left in); `namespaces` are those of the includes around the pattern, outermost first.
+    """
+
+    def walk(patterns, prefix, namespaces):
         for p in patterns:
             if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern), p.namespace or ns)
-            elif isinstance(p, URLPattern) and ns == namespace:
-                route = prefix + str(p.pattern)
-                found.append((route, p.name, "<int:pk>" in route))
+                inner = (*namespaces, p.namespace) if p.namespace else namespaces
+                yield from walk(p.url_patterns, prefix + str(p.pattern), inner)
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern), p, namespaces
 
-    walk(resolver.url_patterns, "/", None)
+    return list(walk(get_resolver().url_patterns, "/", ()))
+
+
+def app_url_patterns(namespace):
+    """(route, name, needs_pk) for every URL pattern under `namespace`."""
+    found = [
+        (route, p.name, "<int:pk>" in route)
+        for route, p, namespaces in every_route()
+        if namespaces and namespaces[-1] == namespace
+    ]
     if not found:
         raise AssertionError(f"No URLs found under namespace {namespace!r}")
     return found

@@ -28,12 +28,6 @@ def form_data(**overrides):
     return data
 
 
-@pytest.fixture
-def pm_client(client, users):
-    client.force_login(users["pm"])
-    return client
-
-
 def test_staff_creates_an_agreement_leads_its_team_and_opens_its_timeline(pm_client, users):
     response = pm_client.post("/agreements/add/", form_data())
     agreement = Agreement.objects.get(number="MOU-NOR-2026-01")

@@ -3,8 +3,6 @@
 import datetime
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,22 +13,10 @@ from agreements.tasks import send_agreement_reminders
 from core import teams
 from core.models import Notification
 from tests.agreements.factories import AgreementFactory, with_participants
+from tests.processes import database_url, start_worker, stop
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 11, 25)
-WORKER = [
-    sys.executable,
-    "-m",
-    "celery",
-    "-A",
-    "icportal",
-    "worker",
-    "--pool",
-    "solo",
-    "-Q",
-    "celery",
-]
-WORKER += ["--loglevel", "warning"]
 DAY = datetime.timedelta(days=1)
 
 
@@ -198,17 +184,8 @@ def test_a_real_worker_raises_the_reminders_once(make_user):
         status="concluded", signed_on=TODAY - 3 * DAY, legal_authority=None
     )
     teams.set_member(agreement, lead, "lead")
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    if db["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{db['NAME']}"
-    root = Path(settings.BASE_DIR)
-    worker = subprocess.Popen(
-        [*WORKER, "--without-heartbeat", "--without-gossip"],
-        cwd=root,
-        env={**os.environ, "DATABASE_URL": url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    worker = start_worker(
+        env={**os.environ, "DATABASE_URL": database_url()}, stderr=subprocess.PIPE
     )
     try:
         first = send_agreement_reminders.apply_async(kwargs={"today": TODAY.isoformat()})
@@ -216,6 +193,5 @@ def test_a_real_worker_raises_the_reminders_once(make_user):
         second = send_agreement_reminders.apply_async(kwargs={"today": TODAY.isoformat()})
         assert second.get(timeout=60) == 0
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop(worker)
     assert lead.notifications.count() == 1

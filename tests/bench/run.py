@@ -205,44 +205,19 @@ def load_test(users):
     """gunicorn (production settings, 4 workers) driven by wrk from a second process."""
     if LOAD_SECONDS <= 0 or not shutil.which("wrk"):
         return {"skipped": "wrk not installed" if LOAD_SECONDS > 0 else "BENCH_LOAD_SECONDS=0"}
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from tests.processes import production_env, session_cookie, start_gunicorn, stop
 
     user = users["pm"]
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "core.auth.LockoutAwareModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session["consent_accepted_at"] = "bench"
-    session.create()
+    cookie = session_cookie(user, consent="bench")
     port = 8011
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "icportal.production",
-        "SECRET_KEY": BENCH_SECRET,
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": DB_URL,
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "icportal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
+    env = production_env(
+        SECRET_KEY=BENCH_SECRET,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=DB_URL,
     )
+    server = start_gunicorn(port, 4, "--log-level", "warning", env=env)
     try:
         for _ in range(100):
             try:
@@ -253,7 +228,6 @@ def load_test(users):
             except Exception:  # not up yet
                 time.sleep(0.2)
         script = ROOT / "tests" / "bench" / "mix.lua"
-        cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
         # Programs the load user may see (others would rightly answer 404).
         from core.permissions import restrict
         from programs.models import Program
@@ -285,8 +259,7 @@ def load_test(users):
             return {"error": out.stdout[-2000:] + out.stderr[-2000:]}
         return json.loads(line[len("RESULT ") :])
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def print_table(pages, ratios, load, sizes, grants):

@@ -12,24 +12,16 @@ It prints seconds, pages per second and the worker's peak memory (VmHWM).
 
 from pathlib import Path
 
-import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from briefs import content, jobs
 from briefs.compose import compose
 from briefs.models import Packet
-from tests.briefs.helpers import wait_for
+from tests.briefs.helpers import WITH_A_WORKER, wait_for
 from tests.programs.factories import ProgramFactory, with_children
 
-pytestmark = [
-    pytest.mark.skipif(
-        not settings.CELERY_BROKER_URL or settings.EMBEDDED_DATABASE,
-        reason="the benchmark needs REDIS_URL and PostgreSQL",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = WITH_A_WORKER
 
 
 def peak_memory_mib(pid):

@@ -3,15 +3,12 @@
 import os
 import signal
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection
 
 from icportal.celery import app as celery_app
+from tests.processes import database_url, start_worker
 
 
 @pytest.fixture(autouse=True)
@@ -59,41 +56,23 @@ def broker_tasks(eager_tasks):
 @pytest.fixture
 def worker(broker_tasks, reference_countries, settings):
     """Start workers on the test database; every one started is stopped afterwards."""
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{credentials}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     started = []
 
     def start(pool="solo"):
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "icportal",
-                "worker",
-                "--pool",
-                pool,
-                "--concurrency",
-                "1",
-                "-Q",
-                "packets",
-                "-n",
-                f"briefs-test-{uuid.uuid4().hex[:8]}@%h",
-                "--loglevel",
-                "warning",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=Path(django_settings.BASE_DIR),
+        process = start_worker(
+            "packets",
+            "--concurrency",
+            "1",
+            "-n",
+            f"briefs-test-{uuid.uuid4().hex[:8]}@%h",
+            "--without-mingle",
+            pool=pool,
             env=env,
-            stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, so it can be killed whole
         )

@@ -3,7 +3,19 @@
 import io
 import time
 
+import pytest
+from django.conf import settings
 from pypdf import PdfReader
+
+# The marks of a test with a real worker: a subprocess that reads the test's committed rows
+# (so PostgreSQL, and a transactional test) and takes its tasks from the broker (REDIS_URL).
+WITH_A_WORKER = [
+    pytest.mark.skipif(
+        not settings.CELERY_BROKER_URL or settings.EMBEDDED_DATABASE,
+        reason="needs REDIS_URL and PostgreSQL (a worker cannot share the in-memory test db)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def read_pdf(packet):

@@ -31,6 +31,17 @@ def made(run_jobs, user, kind, parameters, title="A brief"):
     return packet
 
 
+def unqueued(user, program, **fields):
+    """A packet of one program's brief, written straight to the database (no job queued)."""
+    return Packet.objects.create(
+        requested_by=user,
+        kind="program",
+        title="x",
+        parameters={"programs": [program.pk]},
+        **fields,
+    )
+
+
 def ask(client, run_jobs, **data):
     """POST the request form as a user would; returns (response, packet)."""
     response = run_jobs(client.post, "/briefs/request/", data)
@@ -334,13 +345,7 @@ def test_cancel_while_rendering_stops_at_the_next_step(users, staff_program):
 
     from weasyprint.logger import PROGRESS_LOGGER
 
-    packet = Packet.objects.create(
-        requested_by=users["staff"],
-        kind="program",
-        title="x",
-        parameters={"programs": [staff_program.pk]},
-        run_token="t1",
-    )
+    packet = unqueued(users["staff"], staff_program, run_token="t1")
 
     class ClickCancel(logging.Handler):
         """The user presses Cancel while WeasyPrint lays out the first page."""
@@ -380,11 +385,9 @@ def test_rerun_renders_again_and_rewrites_its_own_file(client, users, staff_prog
 
 
 def test_a_packet_whose_worker_died_is_requeued_then_given_up(users, staff_program, run_jobs):
-    packet = Packet.objects.create(
-        requested_by=users["staff"],
-        kind="program",
-        title="x",
-        parameters={"programs": [staff_program.pk]},
+    packet = unqueued(
+        users["staff"],
+        staff_program,
         status="running",
         run_token="dead-worker",
         attempts=1,

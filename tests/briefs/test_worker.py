@@ -11,21 +11,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-from django.conf import settings
-
 from briefs import jobs
 from briefs.models import Packet
-from tests.briefs.helpers import read_pdf, wait_for
+from tests.briefs.helpers import WITH_A_WORKER, read_pdf, wait_for
 from tests.programs.factories import ProgramFactory, with_children
 
-pytestmark = [
-    pytest.mark.skipif(
-        not settings.CELERY_BROKER_URL or settings.EMBEDDED_DATABASE,
-        reason="needs REDIS_URL and PostgreSQL (a worker cannot share the in-memory test db)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = WITH_A_WORKER
 
 
 def portfolio(count):

@@ -14,21 +14,14 @@ the URL resolver (so a new endpoint is covered without editing this file) and tr
 import pytest
 from django.core.exceptions import FieldDoesNotExist
 from django.forms.models import model_to_dict
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from core.models import AuditEntry
+from tests.generic import every_route
 
 pytestmark = pytest.mark.django_db
 
 WRITE_METHODS = ("put", "patch")
-
-
-def _walk(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            yield prefix + str(pattern.pattern), pattern
 
 
 def model_of(view_class):
@@ -47,11 +40,11 @@ def is_versioned(model):
 def api_routes():
     """(url name, route, viewset, {method: action}) of every API route with an id."""
     found = []
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, pattern, _ in every_route():
         view = pattern.callback
         actions = getattr(view, "actions", None)
         if (
-            not route.startswith("api/v1/")
+            not route.startswith("/api/v1/")
             or not actions
             or "pk" not in pattern.pattern.regex.groupindex
         ):

@@ -1,21 +1,10 @@
 """Home dashboards: each role sees its own widgets, never a record it may not see."""
 
-import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
-
 from core.permissions import restrict
 from programs.models import Program
+from tests.conftest import ROLE_USERNAMES
 
-ROLES = ("staff", "pm", "requester", "reviewer", "approver", "leader", "admin")
-
-
-@pytest.fixture
-def demo(db, monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Password-For-Tests-1")
-    call_command("seed_demo", verbosity=0)
-    return {u.username: u for u in get_user_model().objects.filter(username__in=ROLES)}
+ROLES = tuple(ROLE_USERNAMES)  # the demo users: one of each role
 
 
 def test_each_role_gets_its_widgets(client, demo):

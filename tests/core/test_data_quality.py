@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
 from django.utils import timezone
 
 from briefs.compose import compose
@@ -81,10 +80,7 @@ def bad(users):
 # The audit ------------------------------------------------------------------------------
 
 
-def test_demo_data_passes_the_audit_with_no_findings(monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Password-For-Tests-1")
-    call_command("seed_demo", verbosity=0)
+def test_demo_data_passes_the_audit_with_no_findings(demo):
     started = time.monotonic()
     run = run_audit()
     seconds = time.monotonic() - started

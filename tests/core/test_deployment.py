@@ -10,6 +10,8 @@ import pytest
 import yaml
 from django.conf import settings
 
+from tests.processes import start_worker, stop
+
 ROOT = Path(settings.BASE_DIR)
 
 
@@ -81,31 +83,9 @@ def test_production_settings_pass_check_deploy():
 def test_a_real_worker_consumes_the_health_task():
     from core.tasks import ping
 
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "icportal",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            "celery",
-            "--loglevel",
-            "warning",
-            "--without-heartbeat",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env={**os.environ},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    worker = start_worker(env={**os.environ}, stderr=subprocess.PIPE)
     try:
         result = ping.apply_async()
         assert result.get(timeout=60) == "pong"
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop(worker)

@@ -14,6 +14,7 @@ from tests.agreements.factories import AgreementFactory
 from tests.fora.factories import MeetingFactory
 from tests.programs.factories import ProgramFactory
 from tests.tsfd.factories import draft
+from tsfd.models import DisclosureRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,16 @@ def hidden_program():
     return ProgramFactory(code="CP-2018-002", name=HIDDEN_PROGRAM)
 
 
-def _page_and_api(client, user, page_url, api_url):
+# Where a record's history is read: its History page and the API's …/history/.
+HISTORY_URLS = {
+    DisclosureRequest: ("/tsfd/{pk}/history/", "/api/v1/tsfd/requests/{pk}/history/"),
+    Agreement: ("/agreements/{pk}/history/", "/api/v1/agreements/{pk}/history/"),
+}
+
+
+def _page_and_api(client, user, record):
+    """The record's history as `user` reads it: (the page's text, the API's text)."""
+    page_url, api_url = (url.format(pk=record.pk) for url in HISTORY_URLS[type(record)])
     client.force_login(user)
     client.post("/consent/")
     page = client.get(page_url)
@@ -41,9 +51,7 @@ def test_reviewer_reads_no_program_code_in_a_case_history(client, users, hidden_
     case.program = None
     case.save()  # the unlink is an update row naming the program as "before"
     reader = users["approver"]  # sees every request, no program
-    page, api = _page_and_api(
-        client, reader, f"/tsfd/{case.pk}/history/", f"/api/v1/tsfd/requests/{case.pk}/history/"
-    )
+    page, api = _page_and_api(client, reader, case)
     for text in (page, api):
         assert "CP-2018-002" not in text and HIDDEN_PROGRAM not in text
         assert history.HIDDEN in text
@@ -52,12 +60,7 @@ def test_reviewer_reads_no_program_code_in_a_case_history(client, users, hidden_
 
 def test_a_reader_who_may_see_the_program_reads_its_code(client, users, hidden_program):
     case = draft(users["requester"], program=hidden_program)
-    page, api = _page_and_api(
-        client,
-        users["admin"],
-        f"/tsfd/{case.pk}/history/",
-        f"/api/v1/tsfd/requests/{case.pk}/history/",
-    )
+    page, api = _page_and_api(client, users["admin"], case)
     assert "CP-2018-002 Secret Widget Initiative" in page
     assert "CP-2018-002 Secret Widget Initiative" in api
 
@@ -74,12 +77,7 @@ def test_amends_names_no_hidden_agreement(client, users):
     assert not Agreement.objects.filter(pk=parent.pk).filter(
         pk__in=[a.pk for a in history.permissions.restrict(Agreement.objects.all(), staff)]
     )
-    page, api = _page_and_api(
-        client,
-        staff,
-        f"/agreements/{amendment.pk}/history/",
-        f"/api/v1/agreements/{amendment.pk}/history/",
-    )
+    page, api = _page_and_api(client, staff, amendment)
     for text in (page, api):
         assert "MOU-HIDE-2026-09" not in text and "Quiet Framework" not in text
         assert history.HIDDEN in text
@@ -95,12 +93,7 @@ def test_linked_programs_are_references_resolved_per_reader(client, users, hidde
     agreement.programs.remove(hidden_program)
     linked = AuditEntry.objects.filter(changes__has_key="programs linked").get()
     assert "CP-2018-002" not in str(linked.changes)  # stored as references only
-    page, api = _page_and_api(
-        client,
-        staff,
-        f"/agreements/{agreement.pk}/history/",
-        f"/api/v1/agreements/{agreement.pk}/history/",
-    )
+    page, api = _page_and_api(client, staff, agreement)
     for text in (page, api):
         assert "CP-2020-007 Open Radar" in text
         assert "CP-2018-002" not in text and HIDDEN_PROGRAM not in text

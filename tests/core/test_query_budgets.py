@@ -16,7 +16,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from agreements.models import Agreement
 from briefs.models import Packet
@@ -30,6 +29,7 @@ from programs.models import Funding, Milestone, Program
 from tests.agreements.factories import AgreementFactory, with_participants
 from tests.fora.factories import ForumFactory, MeetingFactory
 from tests.fora.factories import with_children as meeting_with_children
+from tests.generic import every_route
 from tests.programs.factories import ProgramFactory, with_children
 from tests.tsfd.factories import area, draft
 from tsfd.models import DisclosureRequest, Review
@@ -47,17 +47,9 @@ SKIPPED_PREFIXES = ("/admin/", "/static/", "/media/")  # Django's admin has its 
 def routes():
     """(route, URL name with its namespaces, callback) of every URL pattern."""
     found = []
-
-    def walk(patterns, prefix, namespaces):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                inner = [*namespaces, p.namespace] if p.namespace else namespaces
-                walk(p.url_patterns, prefix + str(p.pattern), inner)
-            elif isinstance(p, URLPattern):
-                name = ":".join([*namespaces, p.name]) if p.name else None
-                found.append((re.sub(r"[\^$]", "", prefix + str(p.pattern)), name, p.callback))
-
-    walk(get_resolver().url_patterns, "/", [])
+    for route, p, namespaces in every_route():
+        name = ":".join([*namespaces, p.name]) if p.name else None
+        found.append((re.sub(r"[\^$]", "", route), name, p.callback))
     return [r for r in found if not r[0].startswith(SKIPPED_PREFIXES)]
 
 

@@ -267,6 +267,45 @@ INLINE_PARENT = (
 NO_PARTICIPANT_ADMIN = "participants have no admin page; in the program's inline, " + INLINE_PARENT
 NEW_CHILD_NO_MOVE = "a new row has no program it was made in, so it cannot move"
 
+
+def record_paths(*, bulk_edit, **cells):
+    """The cells of a field of a top-level record (program, agreement, meeting).
+
+    Every path sends the bad value but the child formset, which never carries it; bulk edit
+    differs by app, so each rule says. `cells` overrides the paths that differ.
+    """
+    return {
+        "form_add": GENERIC,
+        "form_edit": GENERIC,
+        "formset": NA(RECORD_NOT_CHILD),
+        "api_post": GENERIC,
+        "api_put": GENERIC,
+        "api_patch": GENERIC,
+        "csv_import": GENERIC,
+        "bulk_edit": bulk_edit,
+        "admin": GENERIC,
+    } | cells
+
+
+def child_paths(**cells):
+    """The cells of a field of a program's child (participant, funding, milestone).
+
+    The formset, the API and the admin inline send the bad value; the program's own
+    form, CSV import and bulk edit never carry a child. `cells` overrides what differs.
+    """
+    return {
+        "form_add": NA(CHILD_NOT_RECORD),
+        "form_edit": NA(CHILD_NOT_RECORD),
+        "formset": GENERIC,
+        "api_post": GENERIC,
+        "api_put": GENERIC,
+        "api_patch": GENERIC,
+        "csv_import": NA(NO_CHILD_IMPORT),
+        "bulk_edit": NA(NO_CHILD_BULK),
+        "admin": GENERIC,
+    } | cells
+
+
 RULES = [
     Rule(
         "control characters in a text field",
@@ -275,17 +314,7 @@ RULES = [
         "control characters",
         a_program,
         {"name": "Radar\x07 study\x1b[2J"},
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": GENERIC,
-            "bulk_edit": NA(PROGRAM_BULK),
-            "admin": GENERIC,
-        },
+        record_paths(bulk_edit=NA(PROGRAM_BULK)),
     ),
     Rule(
         "control characters in a child's text",
@@ -294,17 +323,7 @@ RULES = [
         "control characters",
         a_milestone,
         {"title": "Design\x1b review"},
-        {
-            "form_add": NA(CHILD_NOT_RECORD),
-            "form_edit": NA(CHILD_NOT_RECORD),
-            "formset": GENERIC,
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(NO_CHILD_IMPORT),
-            "bulk_edit": NA(NO_CHILD_BULK),
-            "admin": GENERIC,
-        },
+        child_paths(),
     ),
     Rule(
         "date outside 1950–2100 (program end date)",
@@ -313,17 +332,7 @@ RULES = [
         "outside 1950",
         a_program,
         {"end_date": "4758-10-29"},
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": GENERIC,
-            "bulk_edit": NA(PROGRAM_BULK),
-            "admin": GENERIC,
-        },
+        record_paths(bulk_edit=NA(PROGRAM_BULK)),
     ),
     Rule(
         "date outside 1950–2100 (milestone forecast)",
@@ -332,17 +341,7 @@ RULES = [
         "outside 1950",
         a_milestone,
         {"forecast_date": "0840-03-06"},
-        {
-            "form_add": NA(CHILD_NOT_RECORD),
-            "form_edit": NA(CHILD_NOT_RECORD),
-            "formset": GENERIC,
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(NO_CHILD_IMPORT),
-            "bulk_edit": NA(NO_CHILD_BULK),
-            "admin": GENERIC,
-        },
+        child_paths(),
     ),
     Rule(
         "date outside 1950–2100 (agreement expiration, the bulk-editable date)",
@@ -351,17 +350,7 @@ RULES = [
         "outside 1950",
         an_agreement,
         {"expiration_date": "2999-12-31"},
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": GENERIC,
-            "bulk_edit": GENERIC,
-            "admin": GENERIC,
-        },
+        record_paths(bulk_edit=GENERIC),
     ),
     Rule(
         "program code pattern",
@@ -370,17 +359,7 @@ RULES = [
         "CP-2026-014",
         a_program,
         {"code": "0"},
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": GENERIC,
-            "bulk_edit": NA(PROGRAM_BULK),
-            "admin": GENERIC,
-        },
+        record_paths(bulk_edit=NA(PROGRAM_BULK)),
     ),
     Rule(
         "agreement number pattern (“0”)",
@@ -389,17 +368,7 @@ RULES = [
         "does not follow the pattern",
         an_agreement,
         {"number": "0"},
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": GENERIC,
-            "bulk_edit": NA(AGREEMENT_BULK),
-            "admin": GENERIC,
-        },
+        record_paths(bulk_edit=NA(AGREEMENT_BULK)),
     ),
     Rule(
         "a meeting lasts at most 31 days",
@@ -408,17 +377,10 @@ RULES = [
         "at most 31 days",
         a_meeting,
         meeting_too_long,
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(NO_MEETING_IMPORT),
-            "bulk_edit": NA(NO_MEETING_BULK),
-            "admin": GENERIC,
-        },
+        record_paths(
+            csv_import=NA(NO_MEETING_IMPORT),
+            bulk_edit=NA(NO_MEETING_BULK),
+        ),
     ),
     Rule(
         "the US lead is a US organisation",
@@ -427,18 +389,13 @@ RULES = [
         "US organisation",
         a_program_and_a_foreign_ministry,
         foreign_lead,
-        {
+        record_paths(
             # The form offers US organisations only: a foreign one is not a valid choice.
-            "form_add": Via(phrase="Select a valid choice"),
-            "form_edit": Via(phrase="Select a valid choice"),
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": Via(bad={"us_lead": "UKMOD"}),  # by acronym, as the column says
-            "bulk_edit": NA(PROGRAM_BULK),
-            "admin": GENERIC,
-        },
+            form_add=Via(phrase="Select a valid choice"),
+            form_edit=Via(phrase="Select a valid choice"),
+            csv_import=Via(bad={"us_lead": "UKMOD"}),  # by acronym, as the column says
+            bulk_edit=NA(PROGRAM_BULK),
+        ),
         words="US lead",
     ),
     Rule(
@@ -448,20 +405,13 @@ RULES = [
         "CUI only",
         a_program,
         {"classification": "U", "dissemination": "NOFORN"},
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(
+        record_paths(
+            csv_import=NA(
                 "the program import has a classification column but no "
                 "dissemination column: U//NOFORN cannot be written"
             ),
-            "bulk_edit": NA(PROGRAM_BULK),
-            "admin": GENERIC,
-        },
+            bulk_edit=NA(PROGRAM_BULK),
+        ),
     ),
     Rule(
         "participants' cost shares add up to 100%",
@@ -470,17 +420,11 @@ RULES = [
         "add up to",
         usa_participant,
         {"cost_share": "70"},  # 70 + 40
-        {
-            "form_add": NA(CHILD_NOT_RECORD),
-            "form_edit": NA(CHILD_NOT_RECORD),
-            "formset": GENERIC,  # the Partners formset
-            "api_post": Via(send="post_participant_and_cost_shares"),
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(NO_CHILD_IMPORT),
-            "bulk_edit": NA(NO_CHILD_BULK),
-            "admin": GENERIC,  # the participant inline
-        },
+        child_paths(
+            formset=GENERIC,  # the Partners formset
+            api_post=Via(send="post_participant_and_cost_shares"),
+            admin=GENERIC,  # the participant inline
+        ),
         words="cost share",
     ),
     Rule(
@@ -490,17 +434,11 @@ RULES = [
         "stays with the program",
         gbr_participant_and_another_program,
         to_the_other_program,
-        {
-            "form_add": NA(CHILD_NOT_RECORD),
-            "form_edit": NA(CHILD_NOT_RECORD),
-            "formset": NA(INLINE_PARENT),
-            "api_post": NA(NEW_CHILD_NO_MOVE),
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(NO_CHILD_IMPORT),
-            "bulk_edit": NA(NO_CHILD_BULK),
-            "admin": NA(NO_PARTICIPANT_ADMIN),
-        },
+        child_paths(
+            formset=NA(INLINE_PARENT),
+            api_post=NA(NEW_CHILD_NO_MOVE),
+            admin=NA(NO_PARTICIPANT_ADMIN),
+        ),
     ),
     Rule(
         "funding stays with its program",
@@ -509,17 +447,11 @@ RULES = [
         "stays with the program",
         funding_and_another_program,
         to_the_other_program,
-        {
-            "form_add": NA(CHILD_NOT_RECORD),
-            "form_edit": NA(CHILD_NOT_RECORD),
-            "formset": NA(INLINE_PARENT),
-            "api_post": NA(NEW_CHILD_NO_MOVE),
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(NO_CHILD_IMPORT),
-            "bulk_edit": NA(NO_CHILD_BULK),
-            "admin": GENERIC,  # the Funding admin offers every program
-        },
+        child_paths(
+            formset=NA(INLINE_PARENT),
+            api_post=NA(NEW_CHILD_NO_MOVE),
+            admin=GENERIC,  # the Funding admin offers every program
+        ),
     ),
     Rule(
         "Green refused with a milestone overdue > 30 days and no override reason",
@@ -549,17 +481,7 @@ RULES = [
         "overdue since",
         green_program_with_milestone_due_soon,
         {"planned_date": "2016-03-01"},
-        {
-            "form_add": NA(CHILD_NOT_RECORD),
-            "form_edit": NA(CHILD_NOT_RECORD),
-            "formset": GENERIC,
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(NO_CHILD_IMPORT),
-            "bulk_edit": NA(NO_CHILD_BULK),
-            "admin": GENERIC,
-        },
+        child_paths(),
         words="health",
     ),
     Rule(
@@ -569,19 +491,12 @@ RULES = [
         "Green reason",
         green_program_with_green_reason,
         {"health": "red"},  # the reason stays “On cost and schedule”
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": NA(
+        record_paths(
+            csv_import=NA(
                 "the program import has no health_reason column (a Red row without one: next rule)"
             ),
-            "bulk_edit": GENERIC,
-            "admin": GENERIC,
-        },
+            bulk_edit=GENERIC,
+        ),
     ),
     Rule(
         "Yellow and Red need a reason",
@@ -590,17 +505,7 @@ RULES = [
         "needs a reason",
         green_program_without_reason,
         {"health": "red"},
-        {
-            "form_add": GENERIC,
-            "form_edit": GENERIC,
-            "formset": NA(RECORD_NOT_CHILD),
-            "api_post": GENERIC,
-            "api_put": GENERIC,
-            "api_patch": GENERIC,
-            "csv_import": GENERIC,
-            "bulk_edit": GENERIC,
-            "admin": GENERIC,
-        },
+        record_paths(bulk_edit=GENERIC),
     ),
 ]
 

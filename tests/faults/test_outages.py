@@ -4,9 +4,7 @@ gunicorn runs with the production settings; its database and broker connections 
 through proxies the test cuts and restores. The web process is never restarted.
 """
 
-import os
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.faults.proxy import TcpProxy, free_port
+from tests.processes import database_url, production_env, session_cookie, start_gunicorn, stop
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -58,62 +57,32 @@ def services():
 @pytest.fixture
 def portal(services, users):
     """A gunicorn serving the test database through the proxies, and a signed-in cookie."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     db, redis = services
-    name = settings.DATABASES["default"]["NAME"]
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "icportal.production",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_COOKIES": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{db.port}/{name}",
-        "CONN_MAX_AGE": "60",
-    }
+    env = production_env(
+        SECRET_KEY=settings.SECRET_KEY,
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database_url(host="127.0.0.1", port=db.port),
+        CONN_MAX_AGE="60",
+    )
     if redis:
         env["REDIS_URL"] = (
             f"redis://127.0.0.1:{redis.port}/{urlparse(settings.REDIS_URL).path[1:] or 0}"
         )
     else:
         env.pop("REDIS_URL", None)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "icportal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stderr=subprocess.DEVNULL,
+    server = start_gunicorn(
+        port, 2, "--timeout", "30", "--log-level", "warning", env=env, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
-    user = users["leader"]
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "core.auth.LockoutAwareModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session["consent_accepted_at"] = "test"
-    session.create()
-    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    cookie = session_cookie(users["leader"], consent="test")
     try:
         assert wait_for(lambda: _up(base)), "gunicorn did not start"
         yield base, cookie
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def _up(base):

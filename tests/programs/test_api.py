@@ -9,6 +9,15 @@ from tests.programs.factories import ProgramFactory, with_children
 pytestmark = pytest.mark.django_db
 
 
+def post_milestone(client, program, title):
+    """POST a milestone of `program` (due 2027-01-01) to the API."""
+    return client.post(
+        "/api/v1/programs/milestones/",
+        {"program": program.pk, "title": title, "planned_date": "2027-01-01"},
+        content_type="application/json",
+    )
+
+
 def test_token_authenticated_create_makes_the_author_team_lead(client, users):
     from core import tokens
 
@@ -28,17 +37,17 @@ def test_token_authenticated_create_makes_the_author_team_lead(client, users):
 
 def test_field_errors_come_back_as_400_with_field_names(client, users):
     client.force_login(users["pm"])
+    ends_before_it_starts = {
+        "code": "CP-2026-902",
+        "name": "Bad",
+        "kind": "rdte",
+        "phase": "concept",
+        "start_date": "2027-01-01",
+        "end_date": "2026-01-01",
+    }
     response = client.post(
         "/api/v1/programs/",
-        {
-            "code": "CP-2026-902",
-            "name": "Bad",
-            "kind": "rdte",
-            "phase": "concept",
-            "start_date": "2027-01-01",
-            "end_date": "2026-01-01",
-            "classification": "TS",
-        },
+        {**ends_before_it_starts, "classification": "TS"},
         content_type="application/json",
     )
     assert response.status_code == 400
@@ -46,16 +55,7 @@ def test_field_errors_come_back_as_400_with_field_names(client, users):
     assert "classification" in errors and "proper classified system" in errors["classification"][0]
     assert not Program.objects.filter(code="CP-2026-902").exists()
     response = client.post(
-        "/api/v1/programs/",
-        {
-            "code": "CP-2026-902",
-            "name": "Bad",
-            "kind": "rdte",
-            "phase": "concept",
-            "start_date": "2027-01-01",
-            "end_date": "2026-01-01",
-        },
-        content_type="application/json",
+        "/api/v1/programs/", ends_before_it_starts, content_type="application/json"
     )
     assert response.json() == {"end_date": ["The end date is before the start date."]}
 
@@ -96,19 +96,11 @@ def test_children_of_invisible_programs_cannot_be_created_or_seen(client, users)
     mine = ProgramFactory()
     teams.set_member(mine, users["pm"], "editor")
     client.force_login(users["pm"])
-    response = client.post(
-        "/api/v1/programs/milestones/",
-        {"program": hidden.pk, "title": "Sneaky", "planned_date": "2027-01-01"},
-        content_type="application/json",
-    )
+    response = post_milestone(client, hidden, "Sneaky")
     assert response.status_code == 400
     assert "program" in response.json()
     assert not Milestone.objects.filter(title="Sneaky").exists()
-    response = client.post(
-        "/api/v1/programs/milestones/",
-        {"program": mine.pk, "title": "Fine", "planned_date": "2027-01-01"},
-        content_type="application/json",
-    )
+    response = post_milestone(client, mine, "Fine")
     assert response.status_code == 201
     assert response.json()["status"] in ("on track", "overdue")
 
@@ -117,11 +109,7 @@ def test_viewer_cannot_add_children(client, users):
     program = ProgramFactory()
     teams.set_member(program, users["staff"], "viewer")
     client.force_login(users["staff"])
-    response = client.post(
-        "/api/v1/programs/milestones/",
-        {"program": program.pk, "title": "No", "planned_date": "2027-01-01"},
-        content_type="application/json",
-    )
+    response = post_milestone(client, program, "No")
     assert response.status_code == 403
 
 

@@ -31,12 +31,6 @@ def program_form_data(**overrides):
     return data
 
 
-@pytest.fixture
-def pm_client(client, users):
-    client.force_login(users["pm"])
-    return client
-
-
 def test_program_manager_creates_a_program_and_leads_its_team(pm_client, users):
     response = pm_client.post("/programs/add/", program_form_data())
     program = Program.objects.get(code="CP-2026-100")

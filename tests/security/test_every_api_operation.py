@@ -6,7 +6,7 @@ import pytest
 from django.urls import resolve
 
 from core.permissions import restrict
-from tests.security.test_every_url import ROLES, demo  # noqa: F401  (fixture)
+from tests.security.test_every_url import ROLES
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ def call(client, method, url):
     )
 
 
-def test_anonymous_gets_401_or_403_everywhere(client, demo):  # noqa: F811
+def test_anonymous_gets_401_or_403_everywhere(client, demo):
     for path, method in operations(client, demo["admin"]):
         if path == "/api/v1/schema/":
             continue
@@ -48,7 +48,7 @@ def test_anonymous_gets_401_or_403_everywhere(client, demo):  # noqa: F811
         assert response.status_code in (401, 403), f"{method} {url}: {response.status_code}"
 
 
-def test_each_role_gets_404_for_records_it_may_not_see(client, demo):  # noqa: F811
+def test_each_role_gets_404_for_records_it_may_not_see(client, demo):
     ops = operations(client, demo["admin"])
     tried = 0
     for role in ROLES:

@@ -8,31 +8,22 @@ may not see answers 404 and its title never appears; nothing answers 500.
 """
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from core.permissions import guarded_model, restrict
+from tests.conftest import ROLE_USERNAMES
+from tests.generic import every_route
 
 EXCLUDED_PREFIXES = ("/admin/", "/static/", "/media/", "/api/")  # admin: Django's own checks;
 # the API is covered by tests/security/test_every_api_operation.py
 SESSION_ENDING = ("/accounts/logout/",)  # tested in tests/core/test_auth.py
-ROLES = ("staff", "pm", "requester", "reviewer", "approver", "leader", "admin")
+ROLES = tuple(ROLE_USERNAMES)  # the demo users: one of each role
 
 
 def all_routes():
-    routes = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                routes.append((prefix + str(p.pattern), p.callback))
-
-    walk(get_resolver().url_patterns, "/")
     return [
-        (r, v) for r, v in routes if not r.startswith(EXCLUDED_PREFIXES) and r not in SESSION_ENDING
+        (r, p.callback)
+        for r, p, _ in every_route()
+        if not r.startswith(EXCLUDED_PREFIXES) and r not in SESSION_ENDING
     ]
 
 
@@ -56,14 +47,6 @@ def fill(route, **values):
 
 
 SAMPLE_VALUES = {"iso3": "GBR"}
-
-
-@pytest.fixture
-def demo(db, monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Password-For-Tests-1")
-    call_command("seed_demo", verbosity=0)
-    return {u.username: u for u in get_user_model().objects.filter(username__in=ROLES)}
 
 
 TRIED = {"signed out": 0, "roles": 0}  # requests made, printed for the report (-s)

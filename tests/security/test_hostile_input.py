@@ -1,19 +1,10 @@
 """Hostile input: stored markup never runs, CSRF is enforced, nothing partial is written."""
 
-import pytest
-from django.core.management import call_command
 from django.db import models
 
 from core.permissions import record_models
 
 PAYLOAD = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
-
-
-@pytest.fixture
-def seeded(db, monkeypatch, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setenv("DEMO_PASSWORD", "Demo-Password-For-Tests-1")
-    call_command("seed_demo", verbosity=0)
 
 
 def _poison(model):
@@ -35,7 +26,7 @@ def _poison(model):
     return fields
 
 
-def test_stored_markup_is_escaped_on_every_page_of_every_record(client, seeded):
+def test_stored_markup_is_escaped_on_every_page_of_every_record(client, demo):
     from django.contrib.auth import get_user_model
 
     admin = get_user_model().objects.get(username="admin")

@@ -13,22 +13,20 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.http import QueryDict
 from django.test import RequestFactory
-from django.urls import URLPattern, URLResolver, get_resolver
 from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from agreements.models import Agreement
 from briefs.forms import PacketRequestForm
 from core import roles, teams
 from core.forms import PortalFormMixin
 from core.generic_views import ChildFormsetView, ObjectListView
 from core.permissions import record_models, restrict
 from fora.models import Meeting
-from programs.models import Program
 from tests.agreements.factories import AgreementFactory
 from tests.fora.factories import ForumFactory, MeetingFactory
 from tests.fora.factories import with_children as meeting_with_children
+from tests.generic import every_route
 from tests.programs.factories import ProgramFactory, with_children
 from tests.tsfd.factories import area, draft
 from tsfd.models import Review
@@ -102,22 +100,24 @@ def missing_id(model):
     return last + 1000
 
 
+def form_errors_for_hidden_and_missing(form_class, world, kind, data, *fields):
+    """The form's errors on `fields`, as `world["me"]` submits it (`data(pk)`), for the
+    hidden record of `kind`, then for an id no record has: (hidden's, missing's)."""
+    hidden = world["hidden"][kind]
+    errors = []
+    for pk in (hidden.pk, missing_id(type(hidden))):
+        form = form_class(data=data(pk), user=world["me"])
+        form.is_valid()
+        errors.append(tuple(form.errors[field] for field in fields))
+    return errors
+
+
 # --- walking the project: API lists, list pages, forms ------------------------------------
 
 
 def routes():
     """(route, callback) of every URL pattern, through the resolver."""
-    found = []
-
-    def walk(patterns, prefix):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                found.append((prefix + str(p.pattern), p.callback))
-
-    walk(get_resolver().url_patterns, "/")
-    return found
+    return [(route, p.callback) for route, p, _ in every_route()]
 
 
 def api_list_endpoints():
@@ -421,14 +421,11 @@ def test_request_form_offers_only_visible_programs_and_agreements(client, world)
 def test_request_form_refuses_a_hidden_program_like_a_missing_one(client, world):
     from tsfd.forms import DisclosureRequestForm
 
-    me = world["me"]
-    errors = []
-    for pk in (world["hidden"]["program"].pk, missing_id(Program)):
-        form = DisclosureRequestForm(data={"program": pk}, user=me)
-        form.is_valid()
-        errors.append(form.errors["program"])
-    assert errors[0] == errors[1]
-    assert INVALID_CHOICE in errors[0][0]
+    as_hidden, as_missing = form_errors_for_hidden_and_missing(
+        DisclosureRequestForm, world, "program", lambda pk: {"program": pk}, "program"
+    )
+    assert as_hidden == as_missing
+    assert INVALID_CHOICE in as_hidden[0][0]
 
 
 def test_agreement_form_offers_only_visible_links_and_programs(client, world):
@@ -456,13 +453,15 @@ def test_agreement_edit_form_keeps_hidden_links_out_of_sight(client, world):
 def test_agreement_form_refuses_a_hidden_parent_like_a_missing_one(world):
     from agreements.forms import AgreementForm
 
-    me = world["me"]
-    errors = []
-    for pk in (world["hidden"]["agreement"].pk, missing_id(Agreement)):
-        form = AgreementForm(data={"parent": pk, "amends": pk}, user=me)
-        form.is_valid()
-        errors.append((form.errors["parent"], form.errors["amends"]))
-    assert errors[0] == errors[1]
+    as_hidden, as_missing = form_errors_for_hidden_and_missing(
+        AgreementForm,
+        world,
+        "agreement",
+        lambda pk: {"parent": pk, "amends": pk},
+        "parent",
+        "amends",
+    )
+    assert as_hidden == as_missing
 
 
 def test_packet_form_offers_only_visible_programs(client, world):
@@ -476,14 +475,15 @@ def test_packet_form_offers_only_visible_programs(client, world):
 
 
 def test_packet_form_refuses_a_hidden_program_like_a_missing_one(world):
-    me = world["me"]
-    errors = []
-    for pk in (world["hidden"]["program"].pk, missing_id(Program)):
-        form = PacketRequestForm(data={"kind": "program", "programs": [pk]}, user=me)
-        form.is_valid()
-        errors.append(form.errors["programs"])
-    assert errors[0] == errors[1]
-    assert INVALID_CHOICE in errors[0][0]
+    as_hidden, as_missing = form_errors_for_hidden_and_missing(
+        PacketRequestForm,
+        world,
+        "program",
+        lambda pk: {"kind": "program", "programs": [pk]},
+        "programs",
+    )
+    assert as_hidden == as_missing
+    assert INVALID_CHOICE in as_hidden[0][0]
 
 
 def test_meeting_filter_of_action_items_is_refused_for_a_hidden_meeting(client, world):

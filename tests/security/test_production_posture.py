@@ -7,11 +7,9 @@ so HTTPS redirect, HSTS and secure cookies are all on.
 """
 
 import http.client
-import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
@@ -23,6 +21,7 @@ from django.db import connection
 
 from core import roles
 from tests.faults.proxy import free_port
+from tests.processes import database_url, production_env, start_gunicorn, stop
 from tests.programs.factories import ProgramFactory
 
 pytestmark = pytest.mark.skipif(
@@ -155,44 +154,22 @@ def gunicorn(member, tmp_path):
     static_root = tmp_path / "static"
     (static_root / "css").mkdir(parents=True)
     shutil.copy(settings.BASE_DIR / "static" / "css" / "portal.css", static_root / "css")
-    db = settings.DATABASES["default"]
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "icportal.production",
-        "DEBUG": "false",
-        "SECRET_KEY": SECRET,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": (
-            f"postgres://{credentials}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
-            f"/{db['NAME']}"
-        ),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "STATIC_ROOT": str(static_root),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(
+        DEBUG="false",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url(),
+        MEDIA_ROOT=str(tmp_path / "media"),
+        STATIC_ROOT=str(static_root),
+        LOG_LEVEL="WARNING",
+    )
     for relaxed in ("SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"):
         env.pop(relaxed, None)
     log = tmp_path / "gunicorn.log"
     with open(log, "wb") as errors:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "icportal.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "60",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
+        server = start_gunicorn(
+            port, 1, "--timeout", "60", env=env, stdout=subprocess.DEVNULL, stderr=errors
         )
     client = Client(port)
     try:
@@ -209,8 +186,7 @@ def gunicorn(member, tmp_path):
         client.cookies.clear()
         yield client, log
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def sign_in(client):
