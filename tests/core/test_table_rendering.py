@@ -7,15 +7,11 @@ each cell must be the HTML tables2's own BoundRow renders for it (as the templat
 it: escaped unless safe).
 """
 
-import pytest
-from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils.html import conditional_escape
 
 from core import permissions
 from core.generic_views import ObjectListView
-
-pytestmark = pytest.mark.django_db
 
 
 def list_views():
@@ -28,9 +24,8 @@ def list_views():
     return sorted(found, key=lambda view: f"{view.__module__}.{view.__qualname__}")
 
 
-def test_fast_cells_are_the_cells_tables2_renders(django_user_model):
-    call_command("seed_demo", verbosity=0)
-    leader = django_user_model.objects.get(username="leader")
+def test_fast_cells_are_the_cells_tables2_renders(demo):
+    leader = demo["leader"]
     request = RequestFactory().get("/")
     request.user = leader
     views = list_views()
