@@ -271,14 +271,6 @@ class Agreement(VersionedModel, AuditedModel, MarkedModel):
     def is_active(self):
         return self.status in (self.Status.CONCLUDED, self.Status.IN_FORCE)
 
-    @property
-    def total_financial(self):
-        return sum((p.financial_contribution for p in self.participants.all()), Decimal("0"))
-
-    @property
-    def total_in_kind(self):
-        return sum((p.in_kind_contribution for p in self.participants.all()), Decimal("0"))
-
 
 class AgreementUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Agreement, on_delete=models.CASCADE)

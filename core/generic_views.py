@@ -9,7 +9,6 @@ import io
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -903,7 +902,3 @@ class ColumnsView(View):
             back = "/"
         query = request.POST.get("query", "")
         return HttpResponseRedirect(f"{back}?{query}" if query else back)
-
-
-def groups_for(user):
-    return Group.objects.filter(user=user) if not user.is_superuser else Group.objects.all()
