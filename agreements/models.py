@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.audit import AuditedModel, VersionedModel
+from core.bases import ChildRecord
 from core.markings import Classification, MarkedModel
 from core.models import Country, Organization
 
@@ -280,7 +281,7 @@ class AgreementGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Agreement, on_delete=models.CASCADE)
 
 
-class AgreementParticipant(AuditedModel):
+class AgreementParticipant(ChildRecord):
     """A party to an agreement: its country, its signatory, and what it contributes."""
 
     permission_parent = "agreement"
@@ -326,12 +327,6 @@ class AgreementParticipant(AuditedModel):
 
     def __str__(self):
         return f"{self.country} in {self.agreement.number}"
-
-    def audit_root(self):
-        return self.agreement
-
-    def get_absolute_url(self):
-        return self.agreement.get_absolute_url()
 
     def clean(self):
         super().clean()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.audit import AuditedModel, VersionedModel
+from core.bases import ChildRecord
 from core.markings import MarkedModel
 from core.models import Contact, Country, Organization
 from core.permissions import can
@@ -174,19 +175,13 @@ class ForumGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Forum, on_delete=models.CASCADE)
 
 
-class ForumChild(AuditedModel):
+class ForumChild(ChildRecord):
     """A record that belongs to a forum and follows its permissions and history."""
 
     permission_parent = "forum"
 
     class Meta:
         abstract = True
-
-    def audit_root(self):
-        return self.forum
-
-    def get_absolute_url(self):
-        return self.forum.get_absolute_url()
 
 
 class WorkingGroup(ForumChild):
@@ -300,19 +295,13 @@ class Meeting(VersionedModel, AuditedModel, MarkedModel):
         return self.forum.marking | self.marking
 
 
-class MeetingChild(AuditedModel):
+class MeetingChild(ChildRecord):
     """A record that belongs to a meeting; its history shows on the forum."""
 
     permission_parent = "meeting"
 
     class Meta:
         abstract = True
-
-    def audit_root(self):
-        return self.meeting.forum
-
-    def get_absolute_url(self):
-        return self.meeting.get_absolute_url()
 
 
 class AgendaItem(MeetingChild):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.audit import AuditedModel, VersionedModel
+from core.bases import ChildRecord
 from core.markings import MarkedModel
 from core.models import Country, Organization
 from core.rules import after_write
@@ -308,19 +309,13 @@ class ProgramGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Program, on_delete=models.CASCADE)
 
 
-class ProgramChild(AuditedModel):
+class ProgramChild(ChildRecord):
     """A record that belongs to a program and follows its permissions and history."""
 
     permission_parent = "program"
 
     class Meta:
         abstract = True
-
-    def audit_root(self):
-        return self.program
-
-    def get_absolute_url(self):
-        return self.program.get_absolute_url()
 
     def clean(self):
         super().clean()
