@@ -87,14 +87,6 @@ class ProgramEditView(generic.ObjectEditView):
     form_class = ProgramForm
 
 
-class ProgramDeleteView(generic.ObjectDeleteView):
-    queryset = Program.objects.all()
-
-
-class ProgramHistoryView(generic.ObjectHistoryView):
-    queryset = Program.objects.all()
-
-
 class ProgramImportView(generic.BulkImportView):
     model = Program
     form_class = ProgramImportForm
@@ -121,11 +113,3 @@ class MilestonesView(generic.ChildFormsetView):
     parent_queryset = Program.objects.all()
     formset_class = MilestoneFormSet
     title = "Milestones"
-
-
-class ProgramTeamView(generic.TeamView):
-    queryset = Program.objects.all()
-
-
-class ProgramDocumentAddView(generic.DocumentAddView):
-    queryset = Program.objects.all()
