@@ -10,10 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.audit import AuditedModel, VersionedModel
-from core.bases import ChildRecord
+from core.bases import ChildRecord, object_permission_models
 from core.markings import Classification, MarkedModel
 from core.models import Country, Organization
 
@@ -273,12 +272,7 @@ class Agreement(VersionedModel, AuditedModel, MarkedModel):
         return self.status in (self.Status.CONCLUDED, self.Status.IN_FORCE)
 
 
-class AgreementUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Agreement, on_delete=models.CASCADE)
-
-
-class AgreementGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Agreement, on_delete=models.CASCADE)
+AgreementUserObjectPermission, AgreementGroupObjectPermission = object_permission_models(Agreement)
 
 
 class AgreementParticipant(ChildRecord):

@@ -4,6 +4,9 @@ They declare behaviour, not fields: a field declared here would come before each
 own fields, and so change the order of its forms, exports and API output.
 """
 
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
 from core.audit import AuditedModel
 
 
@@ -26,3 +29,21 @@ class ChildRecord(AuditedModel):
 
     def get_absolute_url(self):
         return self.parent_record.get_absolute_url()
+
+
+def object_permission_models(model):
+    """The two django-guardian tables of direct per-object permissions on `model`:
+    <Model>UserObjectPermission and <Model>GroupObjectPermission, declared in the
+    model's own module (guardian finds them through their foreign key to `model`)."""
+
+    def declare(base, suffix):
+        attrs = {
+            "__module__": model.__module__,
+            "content_object": models.ForeignKey(model, on_delete=models.CASCADE),
+        }
+        return type(f"{model.__name__}{suffix}", (base,), attrs)
+
+    return (
+        declare(UserObjectPermissionBase, "UserObjectPermission"),
+        declare(GroupObjectPermissionBase, "GroupObjectPermission"),
+    )

@@ -18,10 +18,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.audit import AuditedModel, VersionedModel
-from core.bases import ChildRecord
+from core.bases import ChildRecord, object_permission_models
 from core.markings import MarkedModel
 from core.models import Contact, Country, Organization
 from core.permissions import can
@@ -167,12 +166,7 @@ class Forum(VersionedModel, AuditedModel, MarkedModel):
         return [user for user in candidates if can(user, "view", self)]
 
 
-class ForumUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Forum, on_delete=models.CASCADE)
-
-
-class ForumGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Forum, on_delete=models.CASCADE)
+ForumUserObjectPermission, ForumGroupObjectPermission = object_permission_models(Forum)
 
 
 class ForumChild(ChildRecord):

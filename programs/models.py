@@ -10,10 +10,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.audit import AuditedModel, VersionedModel
-from core.bases import ChildRecord
+from core.bases import ChildRecord, object_permission_models
 from core.markings import MarkedModel
 from core.models import Country, Organization
 from core.rules import after_write
@@ -301,12 +300,7 @@ class Program(VersionedModel, AuditedModel, MarkedModel):
         return [name for name, on in features if on] or ["none"]
 
 
-class ProgramUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Program, on_delete=models.CASCADE)
-
-
-class ProgramGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Program, on_delete=models.CASCADE)
+ProgramUserObjectPermission, ProgramGroupObjectPermission = object_permission_models(Program)
 
 
 class ProgramChild(ChildRecord):

@@ -17,10 +17,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.audit import AuditedModel, VersionedModel
-from core.bases import ChildRecord
+from core.bases import ChildRecord, object_permission_models
 from core.markings import Classification, MarkedModel
 from core.models import Country, Organization
 
@@ -389,12 +388,9 @@ def next_number(year):
     return f"{prefix}{sequence:04d}"
 
 
-class DisclosureRequestUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE)
-
-
-class DisclosureRequestGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE)
+DisclosureRequestUserObjectPermission, DisclosureRequestGroupObjectPermission = (
+    object_permission_models(DisclosureRequest)
+)
 
 
 class RequestChild(ChildRecord):
