@@ -97,19 +97,22 @@ class ProgramBulkEditView(generic.BulkEditView):
     form_class = ProgramBulkEditForm
 
 
-class ParticipantsView(generic.ChildFormsetView):
+class ProgramChildrenView(generic.ChildFormsetView):
+    """Edit one kind of a program's children as a single all-or-nothing form."""
+
     parent_queryset = Program.objects.all()
+
+
+class ParticipantsView(ProgramChildrenView):
     formset_class = ParticipantFormSet
     title = "Partners"
 
 
-class FundingView(generic.ChildFormsetView):
-    parent_queryset = Program.objects.all()
+class FundingView(ProgramChildrenView):
     formset_class = FundingFormSet
     title = "Funding"
 
 
-class MilestonesView(generic.ChildFormsetView):
-    parent_queryset = Program.objects.all()
+class MilestonesView(ProgramChildrenView):
     formset_class = MilestoneFormSet
     title = "Milestones"
