@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import AuditedModel, VersionedModel
-from core.bases import ChildRecord, object_permission_models
+from core.bases import ChildRecord, check_organization_in_country, object_permission_models
 from core.markings import Classification, MarkedModel
 from core.models import Country, Organization
 
@@ -324,12 +324,7 @@ class AgreementParticipant(ChildRecord):
 
     def clean(self):
         super().clean()
-        if (
-            self.organization_id
-            and self.country_id
-            and self.organization.country_id != self.country_id
-        ):
-            raise ValidationError({"organization": "The organization is not in this country."})
+        check_organization_in_country(self)
         if self.signed_on and self.signed_on > timezone.localdate():
             raise ValidationError({"signed_on": "A signature date cannot be in the future."})
         if self.signed_on and not self.signatory_name:

@@ -1,9 +1,10 @@
-"""Abstract bases the domain apps' models share.
+"""What the domain apps' models share: abstract bases and helpers.
 
-They declare behaviour, not fields: a field declared here would come before each model's
+The bases declare behaviour, not fields: a field declared here would come before each model's
 own fields, and so change the order of its forms, exports and API output.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -47,3 +48,13 @@ def object_permission_models(model):
         declare(UserObjectPermissionBase, "UserObjectPermission"),
         declare(GroupObjectPermissionBase, "GroupObjectPermission"),
     )
+
+
+def check_organization_in_country(record, message="The organization is not in this country."):
+    """The rule of a record that names a country and one of its organizations."""
+    if (
+        record.organization_id
+        and record.country_id
+        and record.organization.country_id != record.country_id
+    ):
+        raise ValidationError({"organization": message})

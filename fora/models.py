@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import AuditedModel, VersionedModel
-from core.bases import ChildRecord, object_permission_models
+from core.bases import ChildRecord, check_organization_in_country, object_permission_models
 from core.markings import MarkedModel
 from core.models import Contact, Country, Organization
 from core.permissions import can
@@ -364,12 +364,7 @@ class Attendee(MeetingChild):
 
     def clean(self):
         super().clean()
-        if (
-            self.organization_id
-            and self.country_id
-            and self.organization.country_id != self.country_id
-        ):
-            raise ValidationError({"organization": "The organisation is not in this country."})
+        check_organization_in_country(self, "The organisation is not in this country.")
 
 
 class ActionItemQuerySet(models.QuerySet):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import AuditedModel, VersionedModel
-from core.bases import ChildRecord, object_permission_models
+from core.bases import ChildRecord, check_organization_in_country, object_permission_models
 from core.markings import MarkedModel
 from core.models import Country, Organization
 from core.rules import after_write
@@ -393,12 +393,7 @@ class Participant(ProgramChild):
 
     def clean(self):
         super().clean()
-        if (
-            self.organization_id
-            and self.country_id
-            and self.organization.country_id != self.country_id
-        ):
-            raise ValidationError({"organization": "The organization is not in this country."})
+        check_organization_in_country(self)
 
 
 class Funding(ProgramChild):
