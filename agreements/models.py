@@ -10,10 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.markings import Classification
 from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
+from core.models.bases import ChildRecord, check_organization_in_country, object_permission_models
 
 # Days after signature within which the text must reach the Department of State.
 REPORTING_DAYS = 15
@@ -270,24 +270,11 @@ class Agreement(VersionedModel, AuditedModel, MarkedModel):
     def is_active(self):
         return self.status in (self.Status.CONCLUDED, self.Status.IN_FORCE)
 
-    @property
-    def total_financial(self):
-        return sum((p.financial_contribution for p in self.participants.all()), Decimal("0"))
 
-    @property
-    def total_in_kind(self):
-        return sum((p.in_kind_contribution for p in self.participants.all()), Decimal("0"))
+AgreementUserObjectPermission, AgreementGroupObjectPermission = object_permission_models(Agreement)
 
 
-class AgreementUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Agreement, on_delete=models.CASCADE)
-
-
-class AgreementGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Agreement, on_delete=models.CASCADE)
-
-
-class AgreementParticipant(AuditedModel):
+class AgreementParticipant(ChildRecord):
     """A party to an agreement: its country, its signatory, and what it contributes."""
 
     permission_parent = "agreement"
@@ -334,20 +321,9 @@ class AgreementParticipant(AuditedModel):
     def __str__(self):
         return f"{self.country} in {self.agreement.number}"
 
-    def audit_root(self):
-        return self.agreement
-
-    def get_absolute_url(self):
-        return self.agreement.get_absolute_url()
-
     def clean(self):
         super().clean()
-        if (
-            self.organization_id
-            and self.country_id
-            and self.organization.country_id != self.country_id
-        ):
-            raise ValidationError({"organization": "The organization is not in this country."})
+        check_organization_in_country(self)
         if self.signed_on and self.signed_on > timezone.localdate():
             raise ValidationError({"signed_on": "A signature date cannot be in the future."})
         if self.signed_on and not self.signatory_name:

@@ -96,6 +96,3 @@ class AgreementTable(PortalTable):
 
     def value_reporting(self, record):
         return reporting_text(record)
-
-    def render_classification(self, record):
-        return str(record.marking)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from agreements import views
+from agreements.models import Agreement
 from core.urls_helpers import object_urls
 
 app_name = "agreements"
@@ -14,11 +15,9 @@ urlpatterns = [
             "bulk_edit": views.AgreementBulkEditView,
             "detail": views.AgreementDetailView,
             "edit": views.AgreementEditView,
-            "delete": views.AgreementDeleteView,
-            "history": views.AgreementHistoryView,
-            "team": views.AgreementTeamView,
-            "document_add": views.AgreementDocumentAddView,
-        }
+        },
+        plain=("delete", "history", "team", "document_add"),
+        queryset=Agreement.objects.all(),
     ),
     path("<int:pk>/participants/", views.ParticipantsView.as_view(), name="participants"),
     path("<int:pk>/signatories/", views.SignatoriesView.as_view(), name="signatories"),

@@ -155,14 +155,6 @@ class AgreementEditView(generic.ObjectEditView):
                 )
 
 
-class AgreementDeleteView(generic.ObjectDeleteView):
-    queryset = Agreement.objects.all()
-
-
-class AgreementHistoryView(generic.ObjectHistoryView):
-    queryset = Agreement.objects.all()
-
-
 class AgreementImportView(generic.BulkImportView):
     model = Agreement
     form_class = AgreementImportForm
@@ -183,14 +175,6 @@ class SignatoriesView(generic.ChildFormsetView):
     parent_queryset = Agreement.objects.all()
     formset_class = SignatoryFormSet
     title = "Signatories"
-
-
-class AgreementTeamView(generic.TeamView):
-    queryset = Agreement.objects.all()
-
-
-class AgreementDocumentAddView(generic.DocumentAddView):
-    queryset = Agreement.objects.all()
 
 
 class TransitionView(generic.TransitionView):

@@ -23,7 +23,9 @@ from django.utils import timezone
 from agreements.models import Agreement
 from core import permissions, teams
 from core.models import Document, TransitionLog
-from core.workflow import Transition, Who, Workflow, timeline
+
+# timeline is not used here: the pages and the API read it from this module.
+from core.workflow import Transition, Who, Workflow, timeline  # noqa: F401
 
 S = Agreement.Status
 APPROVE_PERM = "agreements.approve_agreement"
@@ -271,14 +273,6 @@ def record_creation(obj, user):
         target=obj.status,
         user=user,
     )
-
-
-def step_dates(obj):
-    """{status: date first reached} from the timeline, for the summary and briefs."""
-    dates = {}
-    for log in timeline(obj):
-        dates.setdefault(log.target, log.at)
-    return dates
 
 
 MAIN_PATH = [

@@ -13,7 +13,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from core.models.bases import object_permission_models
 
 
 def packet_path(packet, filename):
@@ -123,12 +124,7 @@ class Packet(models.Model):
         return f"{slugify(self.title)[:80] or 'brief'}-{stamp}.pdf"
 
 
-class PacketUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Packet, on_delete=models.CASCADE)
-
-
-class PacketGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Packet, on_delete=models.CASCADE)
+PacketUserObjectPermission, PacketGroupObjectPermission = object_permission_models(Packet)
 
 
 @receiver(post_delete, sender=Packet)

@@ -9,7 +9,6 @@ import io
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -617,6 +616,15 @@ class BulkEditView(View):
         visible = permissions.restrict(self.queryset, request.user, "view").filter(pk__in=ids)
         return ids, list(visible)
 
+    def render(self, request, form, records, list_url):
+        context = {
+            "form": form,
+            "records": records,
+            "model_name": _verbose(self.model),
+            "cancel_url": list_url,
+        }
+        return render(request, self.template_name, context)
+
     def post(self, request):
         ids, records = self.selected(request)
         list_url = reverse(f"{self.model._meta.app_label}:list")
@@ -631,29 +639,11 @@ class BulkEditView(View):
             return redirect(list_url)
         form = self.form_class(request.POST if "apply" in request.POST else None, user=request.user)
         if not form.is_bound or not form.is_valid():
-            return render(
-                request,
-                self.template_name,
-                {
-                    "form": form,
-                    "records": records,
-                    "model_name": _verbose(self.model),
-                    "cancel_url": list_url,
-                },
-            )
+            return self.render(request, form, records, list_url)
         changes = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
         if not changes:
             form.add_error(None, "Choose at least one field to change.")
-            return render(
-                request,
-                self.template_name,
-                {
-                    "form": form,
-                    "records": records,
-                    "model_name": _verbose(self.model),
-                    "cancel_url": list_url,
-                },
-            )
+            return self.render(request, form, records, list_url)
         record = None
         try:
             with transaction.atomic():
@@ -903,7 +893,3 @@ class ColumnsView(View):
             back = "/"
         query = request.POST.get("query", "")
         return HttpResponseRedirect(f"{back}?{query}" if query else back)
-
-
-def groups_for(user):
-    return Group.objects.filter(user=user) if not user.is_superuser else Group.objects.all()

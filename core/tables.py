@@ -72,6 +72,10 @@ class PortalTable(tables.Table):
         per_page_field = "per_page"
         template_name = "core/table.html"
 
+    def render_classification(self, record):
+        """A marked table's "Marking" column (`classification`) shows the whole marking."""
+        return str(record.marking)
+
     def __init__(self, *args, columns=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editable_ids = set()

@@ -18,9 +18,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.models import AuditedModel, Contact, Country, MarkedModel, Organization, VersionedModel
+from core.models.bases import ChildRecord, check_organization_in_country, object_permission_models
 from core.permissions import can
 
 # What an agenda item may point at. A generic link, so fora depends on no other app's
@@ -164,27 +164,16 @@ class Forum(VersionedModel, AuditedModel, MarkedModel):
         return [user for user in candidates if can(user, "view", self)]
 
 
-class ForumUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Forum, on_delete=models.CASCADE)
+ForumUserObjectPermission, ForumGroupObjectPermission = object_permission_models(Forum)
 
 
-class ForumGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Forum, on_delete=models.CASCADE)
-
-
-class ForumChild(AuditedModel):
+class ForumChild(ChildRecord):
     """A record that belongs to a forum and follows its permissions and history."""
 
     permission_parent = "forum"
 
     class Meta:
         abstract = True
-
-    def audit_root(self):
-        return self.forum
-
-    def get_absolute_url(self):
-        return self.forum.get_absolute_url()
 
 
 class WorkingGroup(ForumChild):
@@ -298,19 +287,13 @@ class Meeting(VersionedModel, AuditedModel, MarkedModel):
         return self.forum.marking | self.marking
 
 
-class MeetingChild(AuditedModel):
+class MeetingChild(ChildRecord):
     """A record that belongs to a meeting; its history shows on the forum."""
 
     permission_parent = "meeting"
 
     class Meta:
         abstract = True
-
-    def audit_root(self):
-        return self.meeting.forum
-
-    def get_absolute_url(self):
-        return self.meeting.get_absolute_url()
 
 
 class AgendaItem(MeetingChild):
@@ -379,12 +362,7 @@ class Attendee(MeetingChild):
 
     def clean(self):
         super().clean()
-        if (
-            self.organization_id
-            and self.country_id
-            and self.organization.country_id != self.country_id
-        ):
-            raise ValidationError({"organization": "The organisation is not in this country."})
+        check_organization_in_country(self, "The organisation is not in this country.")
 
 
 class ActionItemQuerySet(models.QuerySet):

@@ -61,9 +61,6 @@ class ForumTable(PortalTable):
     def value_us_cochair(self, value):
         return _person(value) if value else ""
 
-    def render_classification(self, record):
-        return str(record.marking)
-
 
 class MeetingTable(PortalTable):
     title = tables.Column(linkify=True, verbose_name="Meeting")

@@ -95,14 +95,6 @@ class ForumEditView(generic.ObjectEditView):
     form_class = ForumForm
 
 
-class ForumDeleteView(generic.ObjectDeleteView):
-    queryset = Forum.objects.all()
-
-
-class ForumHistoryView(generic.ObjectHistoryView):
-    queryset = Forum.objects.all()
-
-
 class ForumImportView(generic.BulkImportView):
     model = Forum
     form_class = ForumImportForm
@@ -111,14 +103,6 @@ class ForumImportView(generic.BulkImportView):
 class ForumBulkEditView(generic.BulkEditView):
     queryset = Forum.objects.all()
     form_class = ForumBulkEditForm
-
-
-class ForumTeamView(generic.TeamView):
-    queryset = Forum.objects.all()
-
-
-class ForumDocumentAddView(generic.DocumentAddView):
-    queryset = Forum.objects.all()
 
 
 class WorkingGroupsView(generic.ChildFormsetView):

@@ -10,9 +10,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
+from core.models.bases import ChildRecord, check_organization_in_country, object_permission_models
 from core.rules import after_write
 
 
@@ -298,27 +298,16 @@ class Program(VersionedModel, AuditedModel, MarkedModel):
         return [name for name, on in features if on] or ["none"]
 
 
-class ProgramUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Program, on_delete=models.CASCADE)
+ProgramUserObjectPermission, ProgramGroupObjectPermission = object_permission_models(Program)
 
 
-class ProgramGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Program, on_delete=models.CASCADE)
-
-
-class ProgramChild(AuditedModel):
+class ProgramChild(ChildRecord):
     """A record that belongs to a program and follows its permissions and history."""
 
     permission_parent = "program"
 
     class Meta:
         abstract = True
-
-    def audit_root(self):
-        return self.program
-
-    def get_absolute_url(self):
-        return self.program.get_absolute_url()
 
     def clean(self):
         super().clean()
@@ -402,12 +391,7 @@ class Participant(ProgramChild):
 
     def clean(self):
         super().clean()
-        if (
-            self.organization_id
-            and self.country_id
-            and self.organization.country_id != self.country_id
-        ):
-            raise ValidationError({"organization": "The organization is not in this country."})
+        check_organization_in_country(self)
 
 
 class Funding(ProgramChild):

@@ -66,6 +66,3 @@ class ProgramTable(PortalTable):
 
     def render_program_manager(self, value):
         return value.get_full_name() or value.username
-
-    def render_classification(self, record):
-        return str(record.marking)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from core.urls_helpers import object_urls
 from programs import views
+from programs.models import Program
 
 app_name = "programs"
 
@@ -14,11 +15,9 @@ urlpatterns = [
             "bulk_edit": views.ProgramBulkEditView,
             "detail": views.ProgramDetailView,
             "edit": views.ProgramEditView,
-            "delete": views.ProgramDeleteView,
-            "history": views.ProgramHistoryView,
-            "team": views.ProgramTeamView,
-            "document_add": views.ProgramDocumentAddView,
-        }
+        },
+        plain=("delete", "history", "team", "document_add"),
+        queryset=Program.objects.all(),
     ),
     path("<int:pk>/partners/", views.ParticipantsView.as_view(), name="partners"),
     path("<int:pk>/funding/", views.FundingView.as_view(), name="funding"),

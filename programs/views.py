@@ -87,14 +87,6 @@ class ProgramEditView(generic.ObjectEditView):
     form_class = ProgramForm
 
 
-class ProgramDeleteView(generic.ObjectDeleteView):
-    queryset = Program.objects.all()
-
-
-class ProgramHistoryView(generic.ObjectHistoryView):
-    queryset = Program.objects.all()
-
-
 class ProgramImportView(generic.BulkImportView):
     model = Program
     form_class = ProgramImportForm
@@ -105,27 +97,22 @@ class ProgramBulkEditView(generic.BulkEditView):
     form_class = ProgramBulkEditForm
 
 
-class ParticipantsView(generic.ChildFormsetView):
+class ProgramChildrenView(generic.ChildFormsetView):
+    """Edit one kind of a program's children as a single all-or-nothing form."""
+
     parent_queryset = Program.objects.all()
+
+
+class ParticipantsView(ProgramChildrenView):
     formset_class = ParticipantFormSet
     title = "Partners"
 
 
-class FundingView(generic.ChildFormsetView):
-    parent_queryset = Program.objects.all()
+class FundingView(ProgramChildrenView):
     formset_class = FundingFormSet
     title = "Funding"
 
 
-class MilestonesView(generic.ChildFormsetView):
-    parent_queryset = Program.objects.all()
+class MilestonesView(ProgramChildrenView):
     formset_class = MilestoneFormSet
     title = "Milestones"
-
-
-class ProgramTeamView(generic.TeamView):
-    queryset = Program.objects.all()
-
-
-class ProgramDocumentAddView(generic.DocumentAddView):
-    queryset = Program.objects.all()

@@ -17,10 +17,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.markings import Classification
 from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
+from core.models.bases import ChildRecord, object_permission_models
 
 DAY = timedelta(days=1)
 
@@ -61,6 +61,18 @@ class InformationCategory(AuditedModel):
 
     def __str__(self):
         return f"{self.number}. {self.name}" if self.number else self.name
+
+
+def step_user(on_delete=models.SET_NULL):
+    """The user who took a workflow step: written by the step, never typed in a form."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=on_delete,
+        related_name="+",
+        editable=False,
+    )
 
 
 class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
@@ -183,31 +195,10 @@ class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
     clock_paused_since = models.DateTimeField(null=True, blank=True, editable=False)
     clock_paused_total = models.DurationField(default=timedelta(0), editable=False)
     returned_from = models.CharField(max_length=20, blank=True, editable=False)
-    returned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    intake_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
+    returned_by = step_user()
+    intake_by = step_user()
     # The decision: written once by the deciding transition, never edited afterwards.
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-    )
+    decided_by = step_user(on_delete=models.PROTECT)
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     decision_rationale = models.TextField(blank=True, editable=False)
     decision_scope = models.TextField(
@@ -396,27 +387,18 @@ def next_number(year):
     return f"{prefix}{sequence:04d}"
 
 
-class DisclosureRequestUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE)
+DisclosureRequestUserObjectPermission, DisclosureRequestGroupObjectPermission = (
+    object_permission_models(DisclosureRequest)
+)
 
 
-class DisclosureRequestGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE)
-
-
-class RequestChild(AuditedModel):
+class RequestChild(ChildRecord):
     """A record that belongs to a disclosure request and follows its permissions and history."""
 
     permission_parent = "request"
 
     class Meta:
         abstract = True
-
-    def audit_root(self):
-        return self.request
-
-    def get_absolute_url(self):
-        return self.request.get_absolute_url()
 
     def _refuse_if_closed(self):
         closed = DisclosureRequest.objects.filter(

@@ -110,6 +110,3 @@ class DisclosureRequestTable(PortalTable):
 
     def render_recipient_country(self, record):
         return record.recipient_country.name
-
-    def render_classification(self, record):
-        return str(record.marking)

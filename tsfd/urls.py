@@ -15,9 +15,10 @@ urlpatterns = [
             "detail": views.RequestDetailView,
             "edit": views.RequestEditView,
             "delete": views.RequestDeleteView,
-            "history": views.RequestHistoryView,
             "document_add": views.RequestDocumentAddView,
-        }
+        },
+        plain=("history",),
+        queryset=DisclosureRequest.objects.all(),
     ),
     path("queue/", views.QueueView.as_view(), name="queue"),
     path("<int:pk>/intake/", guards(DisclosureRequest)(views.IntakeView.as_view()), name="intake"),

@@ -144,30 +144,6 @@ class RequestDetailView(generic.ObjectDetailView):
         }
 
 
-class RequestEditView(generic.ObjectEditView):
-    """Add or edit a request. Content is frozen once submitted, except while returned."""
-
-    queryset = DisclosureRequest.objects.all()
-    form_class = DisclosureRequestForm
-    template_name = "tsfd/request_form.html"
-
-    def get_object(self, request, pk):
-        obj = super().get_object(request, pk)
-        if obj.pk is not None and not obj.is_editable:
-            raise NotEditable(obj)
-        return obj
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except NotEditable as exc:
-            messages.error(request, str(exc))
-            return redirect(exc.obj.get_absolute_url())
-
-    def after_create(self, request, obj):
-        """No team: the requester is `requested_by`; visibility follows the case's rules."""
-
-
 class NotEditable(Exception):
     """The case is not open to this change; the message says why."""
 
@@ -186,6 +162,34 @@ class NotEditable(Exception):
                 "while it is reviewed. It can change only if it is returned to you."
             )
         super().__init__(text)
+
+
+class RedirectsWhenNotEditable:
+    """A page whose case is not open to it sends the user back to the case, saying why."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except NotEditable as exc:
+            messages.error(request, str(exc))
+            return redirect(exc.obj.get_absolute_url())
+
+
+class RequestEditView(RedirectsWhenNotEditable, generic.ObjectEditView):
+    """Add or edit a request. Content is frozen once submitted, except while returned."""
+
+    queryset = DisclosureRequest.objects.all()
+    form_class = DisclosureRequestForm
+    template_name = "tsfd/request_form.html"
+
+    def get_object(self, request, pk):
+        obj = super().get_object(request, pk)
+        if obj.pk is not None and not obj.is_editable:
+            raise NotEditable(obj)
+        return obj
+
+    def after_create(self, request, obj):
+        """No team: the requester is `requested_by`; visibility follows the case's rules."""
 
 
 class ReconsiderView(RequestEditView):
@@ -225,10 +229,6 @@ class RequestDeleteView(generic.ObjectDeleteView):
             messages.error(request, "Only a draft can be deleted; withdraw a submitted request.")
             return redirect(obj.get_absolute_url())
         return super().dispatch(request, pk)
-
-
-class RequestHistoryView(generic.ObjectHistoryView):
-    queryset = DisclosureRequest.objects.all()
 
 
 class RequestDocumentAddView(generic.DocumentAddView):
@@ -304,7 +304,7 @@ class DecideView(View):
         return redirect(obj.get_absolute_url())
 
 
-class IntakeView(View):
+class IntakeView(RedirectsWhenNotEditable, View):
     """Intake: choose the review areas and a reviewer for each (also to reassign in review)."""
 
     template_name = "tsfd/intake.html"
@@ -334,13 +334,6 @@ class IntakeView(View):
             {"object": obj, "form": form, "page_marking": obj.marking},
             status=status,
         )
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except NotEditable as exc:
-            messages.error(request, str(exc))
-            return redirect(exc.obj.get_absolute_url())
 
     def get(self, request, pk):
         obj = self.get_case(request, pk)
