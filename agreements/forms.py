@@ -9,7 +9,9 @@ from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, 
 from core.models import Organization
 from programs.models import Program
 
-AGREEMENT_FIELDS = [
+# The fields of each form, which the API takes too (core.api.api_fields). Tuples: an inline
+# formset adds its parent's key to its form's list of fields, in place if it is a list.
+AGREEMENT_FIELDS = (
     "number",
     "title",
     "kind",
@@ -29,18 +31,18 @@ AGREEMENT_FIELDS = [
     "cui_category",
     "dissemination",
     "rel_to",
-]
+)
 DATE_FIELDS = ("signed_on", "entry_into_force_on", "expiration_date", "reported_on")
 # A party to an agreement is edited in two places: its contributions under Participants,
 # who signed for it under Signatories. The API writes both at once.
-PARTICIPANT_FIELDS = [
+PARTICIPANT_FIELDS = (
     "country",
     "organization",
     "financial_contribution",
     "in_kind_contribution",
     "in_kind_description",
-]
-SIGNATORY_FIELDS = ["country", "signatory_name", "signatory_title", "signed_on"]
+)
+SIGNATORY_FIELDS = ("country", "signatory_name", "signatory_title", "signed_on")
 
 
 def _authorities(current=None):

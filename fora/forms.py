@@ -17,7 +17,9 @@ MARKING_FIELDS = ["classification", "cui_category", "dissemination", "rel_to"]
 KEEP_LINK = "__keep__"
 
 # What the forms below edit; the API writes the same fields (fora/api/serializers.py).
-FORUM_FIELDS = [
+# Tuples: an inline formset adds its parent's key to its form's list of fields, in place
+# if it is a list.
+FORUM_FIELDS = (
     "name",
     "acronym",
     "kind",
@@ -27,9 +29,9 @@ FORUM_FIELDS = [
     "cadence",
     "purpose",
     *MARKING_FIELDS,
-]
-WORKING_GROUP_FIELDS = ["name", "focus", "us_lead", "counterpart_lead", "active"]
-MEETING_FIELDS = [
+)
+WORKING_GROUP_FIELDS = ("name", "focus", "us_lead", "counterpart_lead", "active")
+MEETING_FIELDS = (
     "title",
     "start_date",
     "end_date",
@@ -39,17 +41,17 @@ MEETING_FIELDS = [
     "summary",
     "decisions",
     *MARKING_FIELDS,
-]
-AGENDA_ITEM_FIELDS = ["order", "title", "presenter", "link", "notes"]
-ATTENDEE_FIELDS = ["country", "name", "organization", "role", "is_head", "visit_request_status"]
-ACTION_ITEM_FIELDS = [
+)
+AGENDA_ITEM_FIELDS = ("order", "title", "presenter", "link", "notes")
+ATTENDEE_FIELDS = ("country", "name", "organization", "role", "is_head", "visit_request_status")
+ACTION_ITEM_FIELDS = (
     "description",
     "owner_user",
     "owner_contact",
     "due_date",
     "status",
     "closure_note",
-]
+)
 
 
 def _partner_countries():

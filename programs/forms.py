@@ -9,7 +9,9 @@ from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, 
 from core.models import Organization
 from programs.models import Funding, Milestone, Participant, Program
 
-PROGRAM_FIELDS = [
+# The fields of each form, which the API takes too (core.api.api_fields). Tuples: an inline
+# formset adds its parent's key to its form's list of fields, in place if it is a list.
+PROGRAM_FIELDS = (
     "code",
     "name",
     "kind",
@@ -40,10 +42,10 @@ PROGRAM_FIELDS = [
     "cui_category",
     "dissemination",
     "rel_to",
-]
+)
 # The partners, funding and milestones of a program: the rows of its formsets, and what
 # the API writes of each (programs/api/serializers.py, with the program named there).
-PARTICIPANT_FIELDS = [
+PARTICIPANT_FIELDS = (
     "country",
     "organization",
     "role",
@@ -51,9 +53,9 @@ PARTICIPANT_FIELDS = [
     "financial_contribution",
     "in_kind_contribution",
     "in_kind_description",
-]
-FUNDING_FIELDS = ["fiscal_year", "participant", "amount", "currency"]
-MILESTONE_FIELDS = ["title", "planned_date", "forecast_date", "actual_date"]
+)
+FUNDING_FIELDS = ("fiscal_year", "participant", "amount", "currency")
+MILESTONE_FIELDS = ("title", "planned_date", "forecast_date", "actual_date")
 
 
 class ProgramForm(VersionedModelForm):
