@@ -4,13 +4,12 @@ from datetime import timedelta
 
 import django_filters as filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParticipant, LegalAuthority
-from core.filters import PortalFilterSet
-from core.models import Country
+from core.filters import PortalFilterSet, checkboxes, countries
+from core.forms import active_people
 from core.permissions import restrict
 from programs.models import Program
 
@@ -23,20 +22,11 @@ def visible_programs(request):
 
 
 class AgreementFilterSet(PortalFilterSet):
+    search_fields = ("number", "title", "summary")
     q = filters.CharFilter(method="search", label="Search")
-    kind = filters.MultipleChoiceFilter(
-        choices=Agreement.Kind.choices, widget=forms.CheckboxSelectMultiple
-    )
-    status = filters.MultipleChoiceFilter(
-        choices=Agreement.Status.choices, widget=forms.CheckboxSelectMultiple
-    )
-    country = filters.ModelMultipleChoiceFilter(
-        queryset=Country.objects.all(),
-        to_field_name="iso3",
-        method="participant_country",
-        label="Participant country",
-        help_text="Ctrl-click (⌘-click) to choose several.",
-    )
+    kind = checkboxes(Agreement.Kind.choices)
+    status = checkboxes(Agreement.Status.choices)
+    country = countries(method="participant_country", label="Participant country")
     # Typed, not picked: an office has thousands of programs, too many for a dropdown.
     program = filters.CharFilter(
         method="linked_program",
@@ -45,17 +35,14 @@ class AgreementFilterSet(PortalFilterSet):
     )
     legal_authority = filters.ModelChoiceFilter(queryset=LegalAuthority.objects.all())
     responsible_official = filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name"),
+        queryset=active_people(),
         label="Responsible official",
     )
     expiring_within = filters.NumberFilter(
         method="expiring", label="Expiring within (days)", min_value=0, max_value=3650
     )
-    reporting = filters.MultipleChoiceFilter(
-        choices=Agreement.Reporting.choices,
-        method="reporting_status",
-        label="Reporting to State",
-        widget=forms.CheckboxSelectMultiple,
+    reporting = checkboxes(
+        Agreement.Reporting.choices, method="reporting_status", label="Reporting to State"
     )
     # Set by links ("arrangements under this MOU"), not shown in the panel. Model choices,
     # so an agreement the user may not see is refused like a missing one (PortalFilterSet).
@@ -65,11 +52,6 @@ class AgreementFilterSet(PortalFilterSet):
     class Meta:
         model = Agreement
         fields = []
-
-    def search(self, queryset, name, value: str):
-        return queryset.filter(
-            Q(number__icontains=value) | Q(title__icontains=value) | Q(summary__icontains=value)
-        )
 
     def participant_country(self, queryset, name, value: str):
         if not value:

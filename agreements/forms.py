@@ -1,16 +1,17 @@
 """Agreement forms: the record, its participants, CSV rows, bulk edit, a lifecycle step."""
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.forms import inlineformset_factory
 
 from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from core import forms as core_forms
 from core import permissions
 from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, VersionedModelForm
 from core.models import Organization
 from programs.models import Program
 
-AGREEMENT_FIELDS = [
+# The fields of each form, which the API takes too (core.api.api_fields). Tuples: an inline
+# formset adds its parent's key to its form's list of fields, in place if it is a list.
+AGREEMENT_FIELDS = (
     "number",
     "title",
     "kind",
@@ -30,12 +31,18 @@ AGREEMENT_FIELDS = [
     "cui_category",
     "dissemination",
     "rel_to",
-]
+)
 DATE_FIELDS = ("signed_on", "entry_into_force_on", "expiration_date", "reported_on")
-
-
-def _people():
-    return get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name")
+# A party to an agreement is edited in two places: its contributions under Participants,
+# who signed for it under Signatories. The API writes both at once.
+PARTICIPANT_FIELDS = (
+    "country",
+    "organization",
+    "financial_contribution",
+    "in_kind_contribution",
+    "in_kind_description",
+)
+SIGNATORY_FIELDS = ("country", "signatory_name", "signatory_title", "signed_on")
 
 
 def _authorities(current=None):
@@ -63,10 +70,8 @@ class AgreementForm(VersionedModelForm):
         user = self.user
         instance = self.instance
         self.fields["legal_authority"].queryset = _authorities(instance.legal_authority_id)
-        self.fields["responsible_official"].queryset = _people()
-        self.fields["responsible_official"].label_from_instance = (
-            lambda u: u.get_full_name() or u.username
-        )
+        self.fields["responsible_official"].queryset = core_forms.active_people()
+        self.fields["responsible_official"].label_from_instance = core_forms.person_label
         # The dropdowns themselves are limited to what the user may see by PortalFormMixin.
         others = Agreement.objects.only("number", "title")
         if instance.pk:
@@ -78,7 +83,7 @@ class AgreementForm(VersionedModelForm):
             else:
                 self.fields[name].queryset = others
         self.fields["programs"].queryset = Program.objects.only("code", "name")
-        self.fields["programs"].help_text = "Ctrl-click (⌘-click) to choose several."
+        self.fields["programs"].help_text = core_forms.CHOOSE_SEVERAL
         self.fields["highest_classification"].help_text = (
             "The level of what the partners will exchange under the agreement. Only the "
             "level is recorded here: this record itself stays at or below CUI."
@@ -125,13 +130,7 @@ class AgreementImportForm(ImportRowForm):
         return authority
 
     def clean_responsible_official(self):
-        value = self.cleaned_data["responsible_official"]
-        if not value:
-            return None
-        user = _people().filter(username=value).first()
-        if user is None:
-            raise forms.ValidationError(f"No active user “{value}”.")
-        return user
+        return core_forms.active_user_named(self.cleaned_data["responsible_official"])
 
 
 class AgreementBulkEditForm(PortalFormMixin, forms.Form):
@@ -146,7 +145,7 @@ class AgreementBulkEditForm(PortalFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["legal_authority"].queryset = _authorities()
-        self.fields["responsible_official"].queryset = _people()
+        self.fields["responsible_official"].queryset = core_forms.active_people()
 
 
 class ParticipantForm(ChildForm):
@@ -154,13 +153,7 @@ class ParticipantForm(ChildForm):
 
     class Meta:
         model = AgreementParticipant
-        fields = [
-            "country",
-            "organization",
-            "financial_contribution",
-            "in_kind_contribution",
-            "in_kind_description",
-        ]
+        fields = PARTICIPANT_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,7 +165,7 @@ class SignatoryForm(ChildForm):
 
     class Meta:
         model = AgreementParticipant
-        fields = ["country", "signatory_name", "signatory_title", "signed_on"]
+        fields = SIGNATORY_FIELDS
         widgets = {"signed_on": forms.DateInput}
 
     def __init__(self, *args, **kwargs):
@@ -194,21 +187,9 @@ class ParticipantsFormSet(ChildFormSet):
         super().clean()
 
 
-ParticipantFormSet = inlineformset_factory(
-    Agreement,
-    AgreementParticipant,
-    form=ParticipantForm,
-    formset=ParticipantsFormSet,
-    extra=2,
-    can_delete=True,
+ParticipantFormSet = core_forms.child_formset(
+    Agreement, ParticipantForm, formset=ParticipantsFormSet
 )
 
 
-SignatoryFormSet = inlineformset_factory(
-    Agreement,
-    AgreementParticipant,
-    form=SignatoryForm,
-    formset=ChildFormSet,
-    extra=0,
-    can_delete=False,
-)
+SignatoryFormSet = core_forms.child_formset(Agreement, SignatoryForm, extra=0, can_delete=False)

@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from briefs.content.base import max_programs
 from briefs.models import Packet
-from core.forms import PortalFormMixin
+from core.forms import CHOOSE_SEVERAL, PortalFormMixin
 from core.models import Country, SavedView
 from fora.models import Forum
 from programs.filters import ProgramFilterSet
@@ -29,7 +29,7 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
     programs = forms.ModelMultipleChoiceField(
         queryset=Program.objects.all(),
         required=False,
-        help_text="One page per program. Ctrl-click (⌘-click) to choose several.",
+        help_text=f"One page per program. {CHOOSE_SEVERAL}",
     )
     country = forms.ModelChoiceField(
         queryset=Country.objects.all(), to_field_name="iso3", required=False

@@ -14,6 +14,7 @@
 
 from collections.abc import Mapping
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from drf_spectacular.openapi import AutoSchema
@@ -25,7 +26,7 @@ from rest_framework.response import Response
 from core import permissions as perms
 from core import teams
 from core.audit import ConcurrentEditError
-from core.models import AuditEntry
+from core.models import AuditEntry, Country, TransitionLog
 from core.workflow import TransitionRefused
 
 
@@ -383,8 +384,84 @@ class RestrictedRelatedField(serializers.PrimaryKeyRelatedField):
         return perms.restrict(queryset, request.user, "view")
 
 
-def no_content():
-    return Response(status=status.HTTP_204_NO_CONTENT)
+class ApiFields(list):
+    """A serializer's `Meta.fields` built by `api_fields`: the list, plus how it differs
+    from the form's (read by tests/core/test_field_lists.py)."""
+
+
+def api_fields(
+    form_fields, *, parent=None, writable=(), read_only=(), form_only=(), versioned=False
+):
+    """The API's fields of a model that also has a form: `id`, the `parent` link, the
+    form's own fields, then what only the API has.
+
+    The form's list is the one list of what can be typed; every difference from it is
+    declared here, at the call, with why:
+    - `parent`: a child's parent link (the form gets it from the page, the API names it);
+    - `writable`: fields the API writes that the form does not have;
+    - `read_only`: what the API shows that nobody types (computed, or owned by a workflow);
+    - `form_only`: form fields the API does not have;
+    - `versioned`: the record's `version` (the form carries it as `expected_version`),
+      `created_at` and `updated_at`.
+    """
+    form_fields = tuple(dict.fromkeys(form_fields))  # a field two forms share counts once
+    stamps = ("version", "created_at", "updated_at") if versioned else ()
+    fields = ApiFields(
+        [
+            "id",
+            *([parent] if parent else []),
+            *(name for name in form_fields if name not in form_only),
+            *writable,
+            *read_only,
+            *stamps,
+        ]
+    )
+    fields.form_fields = form_fields
+    fields.parent = parent
+    fields.writable = tuple(writable)
+    fields.read_only = tuple(read_only)
+    fields.form_only = tuple(form_only)
+    fields.versioned = versioned
+    return fields
+
+
+def person_field(**kwargs):
+    """A link to an active user, named by username; optional unless told otherwise."""
+    options = {"allow_null": True, "required": False, **kwargs}
+    return serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        **options,
+    )
+
+
+def country_field(queryset=None, **kwargs):
+    """A country, named by its ISO alpha-3 code (GBR); any country unless told which."""
+    if queryset is None and not kwargs.get("read_only"):
+        queryset = Country.objects.all()
+    return serializers.SlugRelatedField(slug_field="iso3", queryset=queryset, **kwargs)
+
+
+def version_field():
+    """The version a write is based on (optimistic locking; see VersionPreconditionMixin)."""
+    return serializers.IntegerField(
+        required=False, help_text="The version you read; a stale one gets 409 (or use If-Match)."
+    )
+
+
+# One lifecycle step of a record (core.models.TransitionLog). No docstring: the schema
+# would take it as the description of every subclass's component.
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username; null for a step the portal took by itself.",
+    )
+
+    class Meta:
+        model = TransitionLog
+        fields = ["id", "at", "name", "source", "target", "user", "comment"]
 
 
 class ModelCleanSerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import FieldDoesNotExist
-from django.forms import BaseInlineFormSet
+from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from core.auth import LOCKED_MESSAGE, is_locked
 from core.permissions import restrict_choices
@@ -35,6 +35,31 @@ class PortalAuthenticationForm(AuthenticationForm):
             if refused or (user is not None and is_locked(user)):  # or this failure locked it
                 raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
             raise
+
+
+# The help of a list box that takes several choices.
+CHOOSE_SEVERAL = "Ctrl-click (⌘-click) to choose several."
+
+
+def active_people():
+    """Who may be named on a record (manager, co-chair, owner…): active accounts, by name."""
+    return get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name")
+
+
+def person_label(user):
+    """How a dropdown names a person: full name, or username when there is none."""
+    return user.get_full_name() or user.get_username()
+
+
+def active_user_named(username):
+    """An import column naming a person: the active user with that username, or None when
+    the cell is empty; any other name is an error of the row."""
+    if not username:
+        return None
+    user = active_people().filter(username=username).first()
+    if user is None:
+        raise forms.ValidationError(f"No active user “{username}”.")
+    return user
 
 
 WIDGET_CLASSES = {
@@ -167,6 +192,19 @@ class ChildFormSet(BaseInlineFormSet):
         return rows
 
 
+def child_formset(parent_model, form, *, formset=ChildFormSet, extra=2, can_delete=True):
+    """The formset of a parent's rows of `form` (a program's milestones, a meeting's
+    attendees…): two empty rows to fill and a Delete box on each, unless told otherwise."""
+    return inlineformset_factory(
+        parent_model,
+        form._meta.model,
+        form=form,
+        formset=formset,
+        extra=extra,
+        can_delete=can_delete,
+    )
+
+
 class DocumentForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         from core.models import Document
@@ -255,9 +293,7 @@ class TeamMemberForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, record=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name")
-        )
+        self.fields["user"].queryset = active_people()
         self.fields["user"].label_from_instance = (
             lambda u: f"{u.get_full_name() or u.username} ({u.username})"
         )

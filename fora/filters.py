@@ -2,15 +2,12 @@
 
 import django_filters as filters
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 
-from core.filters import PortalFilterSet
+from core.filters import PortalFilterSet, checkboxes, countries
+from core.forms import active_people
 from core.models import Country
 from fora.models import ActionItem, Forum, Meeting
-
-COUNTRY_HELP = "Ctrl-click (⌘-click) to choose several."
 
 
 def _partner_countries():
@@ -18,33 +15,19 @@ def _partner_countries():
 
 
 class ForumFilterSet(PortalFilterSet):
+    search_fields = ("name", "acronym", "purpose")
     q = filters.CharFilter(method="search", label="Search")
-    kind = filters.MultipleChoiceFilter(
-        choices=Forum.Kind.choices, widget=forms.CheckboxSelectMultiple
-    )
-    country = filters.ModelMultipleChoiceFilter(
-        queryset=_partner_countries(),
-        to_field_name="iso3",
-        method="partner_country",
-        label="Partner country",
-        help_text=COUNTRY_HELP,
-    )
-    cadence = filters.MultipleChoiceFilter(
-        choices=Forum.Cadence.choices, widget=forms.CheckboxSelectMultiple
-    )
+    kind = checkboxes(Forum.Kind.choices)
+    country = countries(_partner_countries(), method="partner_country", label="Partner country")
+    cadence = checkboxes(Forum.Cadence.choices)
     us_cochair = filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("last_name"),
+        queryset=active_people(),
         label="US co-chair",
     )
 
     class Meta:
         model = Forum
         fields = []
-
-    def search(self, queryset, name, value: str):
-        return queryset.filter(
-            Q(name__icontains=value) | Q(acronym__icontains=value) | Q(purpose__icontains=value)
-        )
 
     def partner_country(self, queryset, name, value: str):
         if not value:
@@ -55,6 +38,7 @@ class ForumFilterSet(PortalFilterSet):
 
 
 class MeetingFilterSet(PortalFilterSet):
+    search_fields = ("title", "location", "forum__name", "forum__acronym")
     q = filters.CharFilter(method="search", label="Search")
     when = filters.ChoiceFilter(
         choices=[("upcoming", "Upcoming"), ("past", "Past")],
@@ -62,17 +46,9 @@ class MeetingFilterSet(PortalFilterSet):
         label="When",
         empty_label="Any time",
     )
-    status = filters.MultipleChoiceFilter(
-        choices=Meeting.Status.choices, widget=forms.CheckboxSelectMultiple
-    )
+    status = checkboxes(Meeting.Status.choices)
     forum = filters.ModelChoiceFilter(queryset=Forum.objects.all(), label="Forum")
-    country = filters.ModelMultipleChoiceFilter(
-        queryset=_partner_countries(),
-        to_field_name="iso3",
-        method="forum_country",
-        label="Partner country",
-        help_text=COUNTRY_HELP,
-    )
+    country = countries(_partner_countries(), method="forum_country", label="Partner country")
     starts_after = filters.DateFilter(
         field_name="start_date", lookup_expr="gte", label="Starts on or after"
     )
@@ -83,14 +59,6 @@ class MeetingFilterSet(PortalFilterSet):
     class Meta:
         model = Meeting
         fields = []
-
-    def search(self, queryset, name, value: str):
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(location__icontains=value)
-            | Q(forum__name__icontains=value)
-            | Q(forum__acronym__icontains=value)
-        )
 
     def by_when(self, queryset, name, value: str):
         today = timezone.localdate()
@@ -115,6 +83,7 @@ class ActionItemFilterSet(PortalFilterSet):
     OWNERS = [("mine", "Mine"), ("all", "Everyone's I may see")]
     STATES = [("open", "Open"), ("overdue", "Overdue"), ("closed", "Closed"), ("any", "Any")]
 
+    search_fields = ("description", "closure_note", "meeting__title")
     q = filters.CharFilter(method="search", label="Search")
     owner = filters.ChoiceFilter(choices=OWNERS, method="by_owner", label="Whose", empty_label=None)
     state = filters.ChoiceFilter(choices=STATES, method="by_state", label="State", empty_label=None)
@@ -127,13 +96,6 @@ class ActionItemFilterSet(PortalFilterSet):
     class Meta:
         model = ActionItem
         fields = []
-
-    def search(self, queryset, name, value: str):
-        return queryset.filter(
-            Q(description__icontains=value)
-            | Q(closure_note__icontains=value)
-            | Q(meeting__title__icontains=value)
-        )
 
     def by_owner(self, queryset, name, value: str):
         if value == "mine":

@@ -4,10 +4,9 @@ action items, CSV rows and bulk edit."""
 import re
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.forms import inlineformset_factory
 
+from core import forms as core_forms
 from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, VersionedModelForm
 from core.models import Contact, Country, Organization
 from core.notifications import notify
@@ -17,13 +16,42 @@ from fora.models import ActionItem, AgendaItem, Attendee, Forum, Meeting, Workin
 MARKING_FIELDS = ["classification", "cui_category", "dissemination", "rel_to"]
 KEEP_LINK = "__keep__"
 
-
-def _people():
-    return get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name")
-
-
-def _person_label(user):
-    return user.get_full_name() or user.get_username()
+# What the forms below edit; the API writes the same fields (fora/api/serializers.py).
+# Tuples: an inline formset adds its parent's key to its form's list of fields, in place
+# if it is a list.
+FORUM_FIELDS = (
+    "name",
+    "acronym",
+    "kind",
+    "countries",
+    "us_cochair",
+    "counterpart_cochair",
+    "cadence",
+    "purpose",
+    *MARKING_FIELDS,
+)
+WORKING_GROUP_FIELDS = ("name", "focus", "us_lead", "counterpart_lead", "active")
+MEETING_FIELDS = (
+    "title",
+    "start_date",
+    "end_date",
+    "location",
+    "host_country",
+    "status",
+    "summary",
+    "decisions",
+    *MARKING_FIELDS,
+)
+AGENDA_ITEM_FIELDS = ("order", "title", "presenter", "link", "notes")
+ATTENDEE_FIELDS = ("country", "name", "organization", "role", "is_head", "visit_request_status")
+ACTION_ITEM_FIELDS = (
+    "description",
+    "owner_user",
+    "owner_contact",
+    "due_date",
+    "status",
+    "closure_note",
+)
 
 
 def _partner_countries():
@@ -57,25 +85,15 @@ class ForumCountriesMixin:
 class ForumForm(ForumCountriesMixin, VersionedModelForm):
     class Meta:
         model = Forum
-        fields = [
-            "name",
-            "acronym",
-            "kind",
-            "countries",
-            "us_cochair",
-            "counterpart_cochair",
-            "cadence",
-            "purpose",
-            *MARKING_FIELDS,
-        ]
+        fields = FORUM_FIELDS
         widgets = {"countries": forms.SelectMultiple(attrs={"size": 10})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["countries"].queryset = _partner_countries()
-        self.fields["countries"].help_text += " Ctrl-click (⌘-click) to choose several."
-        self.fields["us_cochair"].queryset = _people()
-        self.fields["us_cochair"].label_from_instance = _person_label
+        self.fields["countries"].help_text += " " + core_forms.CHOOSE_SEVERAL
+        self.fields["us_cochair"].queryset = core_forms.active_people()
+        self.fields["us_cochair"].label_from_instance = core_forms.person_label
         self.fields["counterpart_cochair"].queryset = Contact.objects.select_related(
             "organization__country"
         ).exclude(organization__country__iso3="USA")
@@ -101,13 +119,7 @@ class ForumImportForm(ForumCountriesMixin, ImportRowForm):
         return [found[c] for c in dict.fromkeys(codes)]
 
     def clean_us_cochair(self):
-        value = self.cleaned_data["us_cochair"]
-        if not value:
-            return None
-        user = _people().filter(username=value).first()
-        if user is None:
-            raise forms.ValidationError(f"No active user “{value}”.")
-        return user
+        return core_forms.active_user_named(self.cleaned_data["us_cochair"])
 
 
 class ForumBulkEditForm(PortalFormMixin, forms.Form):
@@ -120,41 +132,29 @@ class ForumBulkEditForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["us_cochair"].queryset = _people()
-        self.fields["us_cochair"].label_from_instance = _person_label
+        self.fields["us_cochair"].queryset = core_forms.active_people()
+        self.fields["us_cochair"].label_from_instance = core_forms.person_label
 
 
 class WorkingGroupForm(ChildForm):
     class Meta:
         model = WorkingGroup
-        fields = ["name", "focus", "us_lead", "counterpart_lead", "active"]
+        fields = WORKING_GROUP_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["us_lead"].queryset = _people()
-        self.fields["us_lead"].label_from_instance = _person_label
+        self.fields["us_lead"].queryset = core_forms.active_people()
+        self.fields["us_lead"].label_from_instance = core_forms.person_label
         self.fields["counterpart_lead"].queryset = Contact.objects.select_related("organization")
 
 
-WorkingGroupFormSet = inlineformset_factory(
-    Forum, WorkingGroup, form=WorkingGroupForm, formset=ChildFormSet, extra=2, can_delete=True
-)
+WorkingGroupFormSet = core_forms.child_formset(Forum, WorkingGroupForm)
 
 
 class MeetingForm(VersionedModelForm):
     class Meta:
         model = Meeting
-        fields = [
-            "title",
-            "start_date",
-            "end_date",
-            "location",
-            "host_country",
-            "status",
-            "summary",
-            "decisions",
-            *MARKING_FIELDS,
-        ]
+        fields = MEETING_FIELDS
         widgets = {
             "start_date": forms.DateInput,
             "end_date": forms.DateInput,
@@ -188,7 +188,7 @@ class AgendaItemForm(ChildForm):
 
     class Meta:
         model = AgendaItem
-        fields = ["order", "title", "presenter", "link", "notes"]
+        fields = AGENDA_ITEM_FIELDS
         widgets = {"notes": forms.TextInput}
 
     def __init__(self, *args, **kwargs):
@@ -248,15 +248,13 @@ class UserFormSet(ChildFormSet):
         super().__init__(*args, **kwargs)
 
 
-AgendaItemFormSet = inlineformset_factory(
-    Meeting, AgendaItem, form=AgendaItemForm, formset=UserFormSet, extra=3, can_delete=True
-)
+AgendaItemFormSet = core_forms.child_formset(Meeting, AgendaItemForm, formset=UserFormSet, extra=3)
 
 
 class AttendeeForm(ChildForm):
     class Meta:
         model = Attendee
-        fields = ["country", "name", "organization", "role", "is_head", "visit_request_status"]
+        fields = ATTENDEE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,22 +266,13 @@ class AttendeeForm(ChildForm):
             ).select_related("country")
 
 
-AttendeeFormSet = inlineformset_factory(
-    Meeting, Attendee, form=AttendeeForm, formset=ChildFormSet, extra=4, can_delete=True
-)
+AttendeeFormSet = core_forms.child_formset(Meeting, AttendeeForm, extra=4)
 
 
 class ActionItemForm(ChildForm):
     class Meta:
         model = ActionItem
-        fields = [
-            "description",
-            "owner_user",
-            "owner_contact",
-            "due_date",
-            "status",
-            "closure_note",
-        ]
+        fields = ACTION_ITEM_FIELDS
         widgets = {
             # One line each: the formset is a table; the meeting page shows them in full.
             "description": forms.TextInput,
@@ -299,12 +288,12 @@ class ActionItemForm(ChildForm):
             if people is None:
                 people = meeting._owner_ids = [u.pk for u in meeting.forum.people_who_may_view()]
             ids = set(people) | ({self.instance.owner_user_id} - {None})
-            self.fields["owner_user"].queryset = _people().filter(pk__in=ids)
+            self.fields["owner_user"].queryset = core_forms.active_people().filter(pk__in=ids)
             self.fields["owner_contact"].queryset = Contact.objects.filter(
                 Q(organization__country__in=meeting.forum.countries.values("pk"))
                 | Q(pk=self.instance.owner_contact_id or 0)
             ).select_related("organization")
-        self.fields["owner_user"].label_from_instance = _person_label
+        self.fields["owner_user"].label_from_instance = core_forms.person_label
 
 
 class AssigningFormSet(ChildFormSet):
@@ -340,14 +329,7 @@ def notify_assignment(item):
     )
 
 
-ActionItemFormSet = inlineformset_factory(
-    Meeting,
-    ActionItem,
-    form=ActionItemForm,
-    formset=AssigningFormSet,
-    extra=2,
-    can_delete=True,
-)
+ActionItemFormSet = core_forms.child_formset(Meeting, ActionItemForm, formset=AssigningFormSet)
 
 
 class ActionItemStatusForm(PortalFormMixin, forms.ModelForm):

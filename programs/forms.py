@@ -3,14 +3,15 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.forms import inlineformset_factory
 
+from core import forms as core_forms
 from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, VersionedModelForm
 from core.models import Organization
 from programs.models import Funding, Milestone, Participant, Program
 
-PROGRAM_FIELDS = [
+# The fields of each form, which the API takes too (core.api.api_fields). Tuples: an inline
+# formset adds its parent's key to its form's list of fields, in place if it is a list.
+PROGRAM_FIELDS = (
     "code",
     "name",
     "kind",
@@ -41,11 +42,20 @@ PROGRAM_FIELDS = [
     "cui_category",
     "dissemination",
     "rel_to",
-]
-
-
-def _people():
-    return get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name")
+)
+# The partners, funding and milestones of a program: the rows of its formsets, and what
+# the API writes of each (programs/api/serializers.py, with the program named there).
+PARTICIPANT_FIELDS = (
+    "country",
+    "organization",
+    "role",
+    "cost_share",
+    "financial_contribution",
+    "in_kind_contribution",
+    "in_kind_description",
+)
+FUNDING_FIELDS = ("fiscal_year", "participant", "amount", "currency")
+MILESTONE_FIELDS = ("title", "planned_date", "forecast_date", "actual_date")
 
 
 class ProgramForm(VersionedModelForm):
@@ -58,10 +68,8 @@ class ProgramForm(VersionedModelForm):
         self.fields["us_lead"].queryset = Organization.objects.filter(
             country__iso3="USA"
         ).select_related("country")
-        self.fields["program_manager"].queryset = _people()
-        self.fields["program_manager"].label_from_instance = (
-            lambda u: u.get_full_name() or u.username
-        )
+        self.fields["program_manager"].queryset = core_forms.active_people()
+        self.fields["program_manager"].label_from_instance = core_forms.person_label
 
 
 class ProgramImportForm(ImportRowForm):
@@ -99,13 +107,7 @@ class ProgramImportForm(ImportRowForm):
         return org
 
     def clean_program_manager(self):
-        value = self.cleaned_data["program_manager"]
-        if not value:
-            return None
-        user = _people().filter(username=value).first()
-        if user is None:
-            raise forms.ValidationError(f"No active user “{value}”.")
-        return user
+        return core_forms.active_user_named(self.cleaned_data["program_manager"])
 
 
 class ProgramBulkEditForm(PortalFormMixin, forms.Form):
@@ -126,21 +128,13 @@ class ProgramBulkEditForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program_manager"].queryset = _people()
+        self.fields["program_manager"].queryset = core_forms.active_people()
 
 
 class ParticipantForm(ChildForm):
     class Meta:
         model = Participant
-        fields = [
-            "country",
-            "organization",
-            "role",
-            "cost_share",
-            "financial_contribution",
-            "in_kind_contribution",
-            "in_kind_description",
-        ]
+        fields = PARTICIPANT_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,15 +164,13 @@ class SharesFormSet(ChildFormSet):
             raise forms.ValidationError("The same country and organisation appear twice.")
 
 
-ParticipantFormSet = inlineformset_factory(
-    Program, Participant, form=ParticipantForm, formset=SharesFormSet, extra=2, can_delete=True
-)
+ParticipantFormSet = core_forms.child_formset(Program, ParticipantForm, formset=SharesFormSet)
 
 
 class FundingForm(ChildForm):
     class Meta:
         model = Funding
-        fields = ["fiscal_year", "participant", "amount", "currency"]
+        fields = FUNDING_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -188,18 +180,14 @@ class FundingForm(ChildForm):
         self.fields["participant"].label_from_instance = lambda p: str(p.country)
 
 
-FundingFormSet = inlineformset_factory(
-    Program, Funding, form=FundingForm, formset=ChildFormSet, extra=2, can_delete=True
-)
+FundingFormSet = core_forms.child_formset(Program, FundingForm)
 
 
 class MilestoneForm(ChildForm):
     class Meta:
         model = Milestone
-        fields = ["title", "planned_date", "forecast_date", "actual_date"]
+        fields = MILESTONE_FIELDS
         widgets = {f: forms.DateInput for f in ("planned_date", "forecast_date", "actual_date")}
 
 
-MilestoneFormSet = inlineformset_factory(
-    Program, Milestone, form=MilestoneForm, formset=ChildFormSet, extra=2, can_delete=True
-)
+MilestoneFormSet = core_forms.child_formset(Program, MilestoneForm)

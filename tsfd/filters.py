@@ -6,7 +6,8 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from core.filters import PortalFilterSet
+from core.filters import PortalFilterSet, checkboxes
+from core.forms import CHOOSE_SEVERAL
 from core.markings import Classification
 from core.models import Country
 from tsfd.models import DisclosureRequest, InformationCategory, Review, ReviewArea
@@ -25,10 +26,9 @@ class CountryCodesFilter(filters.ModelMultipleChoiceFilter):
 
 
 class DisclosureRequestFilterSet(PortalFilterSet):
+    search_fields = ("number", "title", "technology", "recipient_country__name")
     q = filters.CharFilter(method="search", label="Search")
-    status = filters.MultipleChoiceFilter(
-        choices=DisclosureRequest.Status.choices, widget=forms.CheckboxSelectMultiple
-    )
+    status = checkboxes(DisclosureRequest.Status.choices)
     mine = filters.BooleanFilter(
         method="requested_by_me", label="Requested by me", widget=YES_NO_ANY
     )
@@ -40,7 +40,7 @@ class DisclosureRequestFilterSet(PortalFilterSet):
         field_name="recipient_country__iso3",  # the value is the ISO code, not the row id
         to_field_name="iso3",
         label="Recipient country",
-        help_text="Ctrl-click (⌘-click) to choose several.",
+        help_text=CHOOSE_SEVERAL,
     )
     # Only what the user may see is offered (PortalFilterSet; DESIGN §3: no titles leak).
     program = filters.ModelChoiceFilter(queryset=_linked("program"), label="Program")
@@ -48,16 +48,8 @@ class DisclosureRequestFilterSet(PortalFilterSet):
     review_area = filters.ModelChoiceFilter(
         queryset=ReviewArea.objects.all(), method="with_area", label="Review area"
     )
-    disclosure_form = filters.MultipleChoiceFilter(
-        choices=DisclosureRequest.Form.choices,
-        label="Form of disclosure",
-        widget=forms.CheckboxSelectMultiple,
-    )
-    highest_classification = filters.MultipleChoiceFilter(
-        choices=Classification.choices[:2],
-        label="Highest classification",
-        widget=forms.CheckboxSelectMultiple,
-    )
+    disclosure_form = checkboxes(DisclosureRequest.Form.choices, label="Form of disclosure")
+    highest_classification = checkboxes(Classification.choices[:2], label="Highest classification")
     information_category = filters.ModelChoiceFilter(
         queryset=InformationCategory.objects.all(), label="Information category"
     )
@@ -71,14 +63,6 @@ class DisclosureRequestFilterSet(PortalFilterSet):
     class Meta:
         model = DisclosureRequest
         fields = []
-
-    def search(self, queryset, name, value: str):
-        return queryset.filter(
-            Q(number__icontains=value)
-            | Q(title__icontains=value)
-            | Q(technology__icontains=value)
-            | Q(recipient_country__name__icontains=value)
-        )
 
     def requested_by_me(self, queryset, name, value: str):
         if value is None:

@@ -21,7 +21,7 @@ REQUEST_SECTIONS = [
     ("Why and when", ["purpose", "program", "agreement", "needed_by"]),
     ("Marking of this record", ["classification", "cui_category", "dissemination", "rel_to"]),
 ]
-REQUEST_FIELDS = [name for _, names in REQUEST_SECTIONS for name in names]
+REQUEST_FIELDS = tuple(name for _, names in REQUEST_SECTIONS for name in names)
 
 
 class DisclosureRequestForm(VersionedModelForm):

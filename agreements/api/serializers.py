@@ -1,11 +1,11 @@
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from agreements import workflow
+from agreements.forms import AGREEMENT_FIELDS, PARTICIPANT_FIELDS, SIGNATORY_FIELDS
 from agreements.models import Agreement, AgreementParticipant, LegalAuthority
-from core import permissions
+from core import api, permissions
 from core.api import ModelCleanSerializer, RestrictedRelatedField
-from core.models import Country, Organization, TransitionLog
+from core.models import Organization
 from programs.models import Program
 
 
@@ -17,29 +17,18 @@ class LegalAuthoritySerializer(serializers.ModelSerializer):
 
 class AgreementParticipantSerializer(ModelCleanSerializer):
     agreement = RestrictedRelatedField(queryset=Agreement.objects.all())
-    country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
+    country = api.country_field()
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(), allow_null=True, required=False
     )
 
     class Meta:
         model = AgreementParticipant
-        fields = [
-            "id",
-            "agreement",
-            "country",
-            "organization",
-            "signatory_name",
-            "signatory_title",
-            "signed_on",
-            "financial_contribution",
-            "in_kind_contribution",
-            "in_kind_description",
-        ]
+        fields = api.api_fields((*PARTICIPANT_FIELDS, *SIGNATORY_FIELDS), parent="agreement")
 
 
 class AgreementParticipantSummarySerializer(serializers.ModelSerializer):
-    country = serializers.SlugRelatedField(slug_field="iso3", read_only=True)
+    country = api.country_field(read_only=True)
 
     class Meta:
         model = AgreementParticipant
@@ -68,15 +57,8 @@ class AgreementSerializer(ModelCleanSerializer):
         queryset=Agreement.objects.all(), allow_null=True, required=False
     )
     programs = RestrictedRelatedField(queryset=Program.objects.all(), many=True, required=False)
-    responsible_official = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
-        allow_null=True,
-        required=False,
-    )
-    version = serializers.IntegerField(
-        required=False, help_text="The version you read; a stale one gets 409 (or use If-Match)."
-    )
+    responsible_official = api.person_field()
+    version = api.version_field()
     participants = AgreementParticipantSummarySerializer(many=True, read_only=True)
     reporting_status = serializers.CharField(read_only=True)
     reporting_deadline = serializers.DateField(read_only=True, allow_null=True)
@@ -88,37 +70,20 @@ class AgreementSerializer(ModelCleanSerializer):
 
     class Meta:
         model = Agreement
-        fields = [
-            "id",
-            "number",
-            "title",
-            "kind",
-            "status",
-            "summary",
-            "legal_authority",
-            "parent",
-            "amends",
-            "programs",
-            "highest_classification",
-            "responsible_official",
-            "signed_on",
-            "entry_into_force_on",
-            "expiration_date",
-            "reporting_required",
-            "reported_on",
-            "reporting_status",
-            "reporting_deadline",
-            "reporting_days_left",
-            "participants",
-            "available_transitions",
-            "classification",
-            "cui_category",
-            "dissemination",
-            "rel_to",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        # The status moves only through the workflow (POST …/transition/); the reporting
+        # columns follow from the dates; participants are written through their own API.
+        fields = api.api_fields(
+            AGREEMENT_FIELDS,
+            read_only=(
+                "status",
+                "reporting_status",
+                "reporting_deadline",
+                "reporting_days_left",
+                "participants",
+                "available_transitions",
+            ),
+            versioned=True,
+        )
         read_only_fields = ["status", "created_at", "updated_at"]
 
     def _user(self):
@@ -179,20 +144,3 @@ class TransitionRequestSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The version you read; if it is stale the step is refused."
     )
-
-
-class TransitionRefusedSerializer(serializers.Serializer):
-    reasons = serializers.ListField(child=serializers.CharField())
-
-
-class TimelineEntrySerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(
-        slug_field="username",
-        read_only=True,
-        allow_null=True,
-        help_text="Username; null for a step the portal took by itself.",
-    )
-
-    class Meta:
-        model = TransitionLog
-        fields = ["id", "at", "name", "source", "target", "user", "comment"]

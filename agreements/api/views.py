@@ -9,7 +9,7 @@ from agreements import workflow
 from agreements.api import serializers
 from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement, AgreementParticipant, LegalAuthority
-from core.api import HistoryMixin, RestrictedModelViewSet, TransitionMixin
+from core.api import HistoryMixin, RestrictedModelViewSet, TimelineEntrySerializer, TransitionMixin
 from core.filters import PortalFilterSet
 
 
@@ -34,13 +34,13 @@ class AgreementViewSet(HistoryMixin, TransitionMixin, RestrictedModelViewSet):
         super().perform_create(serializer)
         workflow.record_creation(serializer.instance, self.request.user)
 
-    @extend_schema(responses=serializers.TimelineEntrySerializer(many=True))
+    @extend_schema(responses=TimelineEntrySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         """Every lifecycle step: who, when, from, to, comment; oldest first."""
         agreement = self.get_object()
         entries = workflow.timeline(agreement)
-        return Response(serializers.TimelineEntrySerializer(entries, many=True).data)
+        return Response(TimelineEntrySerializer(entries, many=True).data)
 
 
 class ParticipantFilterSet(PortalFilterSet):

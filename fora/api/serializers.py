@@ -1,12 +1,20 @@
 """Fora API serializers. Links to other records accept only records the caller may see."""
 
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from core import api
 from core.api import ModelCleanSerializer, RestrictedRelatedField
 from core.models import Contact, Country, Organization
 from fora import links
-from fora.forms import notify_assignment
+from fora.forms import (
+    ACTION_ITEM_FIELDS,
+    AGENDA_ITEM_FIELDS,
+    ATTENDEE_FIELDS,
+    FORUM_FIELDS,
+    MEETING_FIELDS,
+    WORKING_GROUP_FIELDS,
+    notify_assignment,
+)
 from fora.models import (
     LINKABLE_MODELS,
     ActionItem,
@@ -17,45 +25,18 @@ from fora.models import (
     WorkingGroup,
 )
 
-VERSION_HELP = "The version you read; a stale one gets 409 (or use If-Match)."
-
-
-def _people():
-    return get_user_model().objects.filter(is_active=True)
-
 
 class ForumSerializer(ModelCleanSerializer):
-    countries = serializers.SlugRelatedField(
-        slug_field="iso3", many=True, queryset=Country.objects.exclude(iso3="USA")
-    )
-    us_cochair = serializers.SlugRelatedField(
-        slug_field="username", queryset=_people(), allow_null=True, required=False
-    )
+    countries = api.country_field(Country.objects.exclude(iso3="USA"), many=True)
+    us_cochair = api.person_field()
     counterpart_cochair = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.select_related("organization"), allow_null=True, required=False
     )
-    version = serializers.IntegerField(required=False, help_text=VERSION_HELP)
+    version = api.version_field()
 
     class Meta:
         model = Forum
-        fields = [
-            "id",
-            "name",
-            "acronym",
-            "kind",
-            "countries",
-            "us_cochair",
-            "counterpart_cochair",
-            "cadence",
-            "purpose",
-            "classification",
-            "cui_category",
-            "dissemination",
-            "rel_to",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        fields = api.api_fields(FORUM_FIELDS, versioned=True)
         read_only_fields = ["created_at", "updated_at"]
 
     def validate(self, attrs):
@@ -91,47 +72,26 @@ class ForumSerializer(ModelCleanSerializer):
 
 class WorkingGroupSerializer(ModelCleanSerializer):
     forum = RestrictedRelatedField(queryset=Forum.objects.all())
-    us_lead = serializers.SlugRelatedField(
-        slug_field="username", queryset=_people(), allow_null=True, required=False
-    )
+    us_lead = api.person_field()
 
     class Meta:
         model = WorkingGroup
-        fields = ["id", "forum", "name", "focus", "us_lead", "counterpart_lead", "active"]
+        fields = api.api_fields(WORKING_GROUP_FIELDS, parent="forum")
 
 
 class MeetingSerializer(ModelCleanSerializer):
     forum = RestrictedRelatedField(queryset=Forum.objects.all())
-    host_country = serializers.SlugRelatedField(
-        slug_field="iso3", queryset=Country.objects.all(), allow_null=True, required=False
-    )
-    version = serializers.IntegerField(required=False, help_text=VERSION_HELP)
+    host_country = api.country_field(allow_null=True, required=False)
+    version = api.version_field()
     is_upcoming = serializers.BooleanField(read_only=True)
     ics_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Meeting
-        fields = [
-            "id",
-            "forum",
-            "title",
-            "start_date",
-            "end_date",
-            "location",
-            "host_country",
-            "status",
-            "summary",
-            "decisions",
-            "classification",
-            "cui_category",
-            "dissemination",
-            "rel_to",
-            "is_upcoming",
-            "ics_url",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        # Whether it is still ahead, and its calendar file, follow from the meeting.
+        fields = api.api_fields(
+            MEETING_FIELDS, parent="forum", read_only=("is_upcoming", "ics_url"), versioned=True
+        )
         read_only_fields = ["created_at", "updated_at"]
 
     def get_ics_url(self, meeting) -> str:
@@ -161,17 +121,15 @@ class AgendaItemSerializer(ModelCleanSerializer):
 
     class Meta:
         model = AgendaItem
-        fields = [
-            "id",
-            "meeting",
-            "order",
-            "title",
-            "presenter",
-            "notes",
-            "link_type",
-            "link_id",
-            "linked_record",
-        ]
+        # The form takes the linked record as one typed code or number (`link`); the API
+        # as its kind and id (`link_type`, `link_id`), and shows it as `linked_record`.
+        fields = api.api_fields(
+            AGENDA_ITEM_FIELDS,
+            parent="meeting",
+            form_only=("link",),
+            writable=("link_type", "link_id"),
+            read_only=("linked_record",),
+        )
 
     def validate(self, attrs):
         link_type = attrs.pop("link_type", None)
@@ -210,31 +168,20 @@ class AgendaItemSerializer(ModelCleanSerializer):
 
 class AttendeeSerializer(ModelCleanSerializer):
     meeting = RestrictedRelatedField(queryset=Meeting.objects.all())
-    country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
+    country = api.country_field()
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(), allow_null=True, required=False
     )
 
     class Meta:
         model = Attendee
-        fields = [
-            "id",
-            "meeting",
-            "country",
-            "name",
-            "organization",
-            "role",
-            "is_head",
-            "visit_request_status",
-        ]
+        fields = api.api_fields(ATTENDEE_FIELDS, parent="meeting")
 
 
 class ActionItemSerializer(ModelCleanSerializer):
     meeting = RestrictedRelatedField(queryset=Meeting.objects.all())
     forum = serializers.IntegerField(source="meeting.forum_id", read_only=True)
-    owner_user = serializers.SlugRelatedField(
-        slug_field="username", queryset=_people(), allow_null=True, required=False
-    )
+    owner_user = api.person_field()
     owner_contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.all(), allow_null=True, required=False
     )
@@ -243,20 +190,13 @@ class ActionItemSerializer(ModelCleanSerializer):
 
     class Meta:
         model = ActionItem
-        fields = [
-            "id",
-            "meeting",
-            "forum",
-            "description",
-            "owner_user",
-            "owner_contact",
-            "owner_name",
-            "due_date",
-            "status",
-            "closure_note",
-            "closed_on",
-            "is_overdue",
-        ]
+        # The forum is the meeting's; the owner's name, the closing date and whether it is
+        # overdue follow from the item.
+        fields = api.api_fields(
+            ACTION_ITEM_FIELDS,
+            parent="meeting",
+            read_only=("forum", "owner_name", "closed_on", "is_overdue"),
+        )
         read_only_fields = ["closed_on"]
 
     def create(self, validated_data):

@@ -1,8 +1,9 @@
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from core import api
 from core.api import ModelCleanSerializer, RestrictedRelatedField
-from core.models import Country, Organization
+from core.models import Organization
+from programs.forms import FUNDING_FIELDS, MILESTONE_FIELDS, PARTICIPANT_FIELDS, PROGRAM_FIELDS
 from programs.models import Funding, Milestone, Participant, Program
 
 
@@ -10,58 +11,19 @@ class ProgramSerializer(ModelCleanSerializer):
     us_lead = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(), allow_null=True, required=False
     )
-    program_manager = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
-        allow_null=True,
-        required=False,
-    )
-    version = serializers.IntegerField(
-        required=False, help_text="The version you read; a stale one gets 409 (or use If-Match)."
-    )
+    program_manager = api.person_field()
+    version = api.version_field()
     partner_countries = serializers.SerializerMethodField()
 
     class Meta:
         model = Program
-        fields = [
-            "id",
-            "code",
-            "name",
-            "kind",
-            "phase",
-            "us_lead",
-            "program_manager",
-            "summary",
-            "objectives",
-            "benefit_operational",
-            "benefit_economic",
-            "benefit_technical",
-            "benefit_political",
-            "benefit_industrial",
-            "health",
-            "health_trend",
-            "health_reason",
-            "health_override_reason",
-            "health_reviewed_on",
-            "start_date",
-            "end_date",
-            "cpi_identified",
-            "cpi_identified_on",
-            "anti_tamper_required",
-            "export_differential_capability",
-            "export_anti_tamper",
-            "export_variant",
-            "protection_plan_status",
-            "protection_plan_date",
-            "classification",
-            "cui_category",
-            "dissemination",
-            "rel_to",
-            "partner_countries",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        # The trend and review date follow the recorded health (Program.save()); the
+        # partners' countries are read from the partners.
+        fields = api.api_fields(
+            PROGRAM_FIELDS,
+            read_only=("health_trend", "health_reviewed_on", "partner_countries"),
+            versioned=True,
+        )
         read_only_fields = ["created_at", "updated_at"]
 
     def get_partner_countries(self, program) -> list[str]:
@@ -70,21 +32,11 @@ class ProgramSerializer(ModelCleanSerializer):
 
 class ParticipantSerializer(ModelCleanSerializer):
     program = RestrictedRelatedField(queryset=Program.objects.all())
-    country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
+    country = api.country_field()
 
     class Meta:
         model = Participant
-        fields = [
-            "id",
-            "program",
-            "country",
-            "organization",
-            "role",
-            "cost_share",
-            "financial_contribution",
-            "in_kind_contribution",
-            "in_kind_description",
-        ]
+        fields = api.api_fields(PARTICIPANT_FIELDS, parent="program")
 
 
 class FundingSerializer(ModelCleanSerializer):
@@ -95,7 +47,7 @@ class FundingSerializer(ModelCleanSerializer):
 
     class Meta:
         model = Funding
-        fields = ["id", "program", "fiscal_year", "participant", "amount", "currency"]
+        fields = api.api_fields(FUNDING_FIELDS, parent="program")
 
 
 class MilestoneSerializer(ModelCleanSerializer):
@@ -105,16 +57,10 @@ class MilestoneSerializer(ModelCleanSerializer):
 
     class Meta:
         model = Milestone
-        fields = [
-            "id",
-            "program",
-            "title",
-            "planned_date",
-            "forecast_date",
-            "actual_date",
-            "status",
-            "is_overdue",
-        ]
+        # Both follow from the dates (Milestone.status, .is_overdue).
+        fields = api.api_fields(
+            MILESTONE_FIELDS, parent="program", read_only=("status", "is_overdue")
+        )
 
 
 class CostShareRow(serializers.Serializer):

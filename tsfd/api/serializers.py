@@ -1,10 +1,11 @@
 """TSFD API serializers: requests, reviews, and the workflow actions' bodies."""
 
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from core import api
 from core.api import ModelCleanSerializer, RestrictedRelatedField
-from core.models import Country, TransitionLog
+from core.models import Country
+from tsfd.forms import REQUEST_FIELDS
 from tsfd.models import DisclosureRequest, Proviso, Review, ReviewArea
 
 
@@ -74,9 +75,7 @@ class DisclosureRequestSerializer(ModelCleanSerializer):
         allow_null=True,
         required=False,
     )
-    recipient_country = serializers.SlugRelatedField(
-        slug_field="iso3", queryset=Country.objects.exclude(iso3="USA")
-    )
+    recipient_country = api.country_field(Country.objects.exclude(iso3="USA"))
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     decided_by = serializers.SlugRelatedField(
         slug_field="username",
@@ -88,46 +87,31 @@ class DisclosureRequestSerializer(ModelCleanSerializer):
     provisos = ProvisoSerializer(many=True, read_only=True)
     age_days = serializers.IntegerField(read_only=True)
     clock_paused = serializers.BooleanField(source="is_paused", read_only=True)
-    version = serializers.IntegerField(
-        required=False, help_text="The version you read; a stale one gets 409 (or use If-Match)."
-    )
+    version = api.version_field()
 
     class Meta:
         model = DisclosureRequest
-        fields = [
-            "id",
-            "number",
-            "title",
-            "program",
-            "agreement",
-            "recipient_country",
-            "recipient_organization",
-            "technology",
-            "disclosure_form",
-            "highest_classification",
-            "information_category",
-            "purpose",
-            "needed_by",
-            "status",
-            "requested_by",
-            "submitted_at",
-            "age_days",
-            "clock_paused",
-            "reviews",
-            "decided_by",
-            "decided_at",
-            "decision_rationale",
-            "decision_scope",
-            "provisos",
-            "reconsideration_of",
-            "classification",
-            "cui_category",
-            "dissemination",
-            "rel_to",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
+        # What the requester writes is the form's; the rest is the case's progress, moved
+        # only by the workflow (number, status, clock, reviews, decision).
+        fields = api.api_fields(
+            REQUEST_FIELDS,
+            read_only=(
+                "number",
+                "status",
+                "requested_by",
+                "submitted_at",
+                "age_days",
+                "clock_paused",
+                "reviews",
+                "decided_by",
+                "decided_at",
+                "decision_rationale",
+                "decision_scope",
+                "provisos",
+                "reconsideration_of",
+            ),
+            versioned=True,
+        )
         read_only_fields = [
             "number",
             "status",
@@ -173,12 +157,7 @@ class DisclosureDecisionSerializer(serializers.Serializer):
 
 class ReviewAssignmentSerializer(serializers.Serializer):
     area = serializers.SlugRelatedField(slug_field="code", queryset=ReviewArea.objects.all())
-    reviewer = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
-        allow_null=True,
-        required=False,
-    )
+    reviewer = api.person_field()
     remove = serializers.BooleanField(
         required=False, default=False, help_text="Take the area off the case (intake only)."
     )
@@ -189,18 +168,12 @@ class ReviewRecordSerializer(serializers.Serializer):
     comments = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DisclosureRefusedSerializer(serializers.Serializer):
-    reasons = serializers.ListField(child=serializers.CharField())
+# The refusal of any of a request's workflow actions (transition, assign, decide, record):
+# the same body as core's, under its own name in the schema.
+class DisclosureRefusedSerializer(api.TransitionRefusedSerializer):
+    pass
 
 
-class DisclosureTimelineEntrySerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(
-        slug_field="username",
-        read_only=True,
-        allow_null=True,
-        help_text="Username; null for a step the portal took by itself.",
-    )
-
-    class Meta:
-        model = TransitionLog
+class DisclosureTimelineEntrySerializer(api.TimelineEntrySerializer):
+    class Meta(api.TimelineEntrySerializer.Meta):
         fields = ["at", "name", "source", "target", "user", "comment"]
