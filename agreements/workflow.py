@@ -151,20 +151,31 @@ def ready_to_conclude(obj):
     return problems
 
 
-def ready_to_enter_into_force(obj):
-    if obj.entry_into_force_on is None:
-        return ["Record the entry-into-force date first (Edit the agreement)."]
-    if obj.entry_into_force_on > timezone.localdate():
-        return [f"The agreement enters into force on {obj.entry_into_force_on:%Y-%m-%d}, not yet."]
-    return []
+def date_reached(field, missing, future):
+    """A check: the date in `field` is recorded (else `missing`) and has come (else
+    `future`, worded with the date)."""
+
+    def check(obj):
+        day = getattr(obj, field)
+        if day is None:
+            return [missing]
+        if day > timezone.localdate():
+            return [future.format(day=f"{day:%Y-%m-%d}")]
+        return []
+
+    return check
 
 
-def has_expired(obj):
-    if obj.expiration_date is None:
-        return ["Record the expiration date first."]
-    if obj.expiration_date > timezone.localdate():
-        return [f"The agreement expires on {obj.expiration_date:%Y-%m-%d}, not yet."]
-    return []
+ready_to_enter_into_force = date_reached(
+    "entry_into_force_on",
+    "Record the entry-into-force date first (Edit the agreement).",
+    "The agreement enters into force on {day}, not yet.",
+)
+has_expired = date_reached(
+    "expiration_date",
+    "Record the expiration date first.",
+    "The agreement expires on {day}, not yet.",
+)
 
 
 # Whom to notify.

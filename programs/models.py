@@ -38,6 +38,17 @@ GREEN_REASONS = {
 class Program(VersionedModel, AuditedModel, MarkedModel):
     """A cooperative program with allied partner nations."""
 
+    # The free texts, in form order: lists leave them in the database (defer).
+    LONG_TEXTS = (
+        "summary",
+        "objectives",
+        "benefit_operational",
+        "benefit_economic",
+        "benefit_technical",
+        "benefit_political",
+        "benefit_industrial",
+    )
+
     class Kind(models.TextChoices):
         RDTE = "rdte", "Cooperative RDT&E"
         JOINT_PRODUCTION = "production", "Joint production"

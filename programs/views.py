@@ -21,15 +21,7 @@ from programs.tables import ProgramTable
 # The list never shows the long texts: leave them in the database.
 LIST_QUERYSET = (
     Program.objects.select_related("us_lead", "program_manager")
-    .defer(
-        "summary",
-        "objectives",
-        "benefit_operational",
-        "benefit_economic",
-        "benefit_technical",
-        "benefit_political",
-        "benefit_industrial",
-    )
+    .defer(*Program.LONG_TEXTS)
     .prefetch_related(
         Prefetch(
             "participants",
