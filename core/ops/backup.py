@@ -57,6 +57,22 @@ def engine_of(db):
     )
 
 
+def refuse_engine_before_start(command):
+    """`manage.py backup|restore` on a DATABASE_URL of another engine: say so and stop
+    before Django starts (with that engine's driver missing, Django's start-up fails
+    with a traceback before any command runs)."""
+    import environ
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return  # the embedded SQLite default
+    try:
+        engine_of(environ.Env.db_url_config(url))
+    except BackupError as exc:
+        sys.stderr.write(f"{command.capitalize()} refused: {exc}\n")
+        sys.exit(1)
+
+
 def sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

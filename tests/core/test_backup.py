@@ -305,9 +305,10 @@ def test_backup_refuses_a_database_it_cannot_dump(tmp_path):
         f"BACKUP_DIR={tmp_path}",
         DATABASE_URL="mysql://portal:secret@127.0.0.1:3306/icportal",
     )
-    # Without the MySQL driver Django itself cannot start (manage.py fails before the
-    # command runs); either way nothing is written and the password is never shown.
+    # manage.py refuses before Django starts (without the MySQL driver it could not).
     assert result.returncode != 0
+    assert "Backup refused: Backups support PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
     assert "secret" not in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []
 
