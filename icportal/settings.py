@@ -317,5 +317,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint reports each rendering step here, three of them on import (its own
+        # stylesheets): every manage.py command printed "Step 2 - Fetching and parsing
+        # CSS". briefs/pdf.py reads the steps as a packet's progress, through its handler.
+        "weasyprint.progress": {"handlers": [], "propagate": False},
+    },
 }
