@@ -41,9 +41,12 @@ migrate: install
 demo: migrate
 	$(PY) manage.py seed_demo
 
+# The web server, a Celery worker and beat. Without REDIS_URL or CELERY_BROKER_URL the
+# broker is kombu's filesystem transport (.run/broker): nothing else to install or start.
 run: demo
-	@echo "IC Portal on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@echo "IC Portal on http://$(HOST):$(PORT)/ with a worker and beat (Ctrl-C stops all three)"
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$${REDIS_URL:-filesystem://}}" \
+	  $(PY) manage.py runportal $(HOST):$(PORT)
 
 test: install-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -19,9 +19,10 @@ def broker_state():
         return {"ok": True, "kind": "embedded", "detail": "tasks run in-process"}
     from icportal.celery import app
 
+    kind = settings.CELERY_BROKER_URL.split("://", 1)[0]  # redis, or filesystem (make run)
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-        return {"ok": True, "kind": "redis"}
+        return {"ok": True, "kind": kind}
     except Exception as exc:  # kombu raises many types; all mean unreachable
-        return {"ok": False, "kind": "redis", "error": str(exc).splitlines()[0][:200]}
+        return {"ok": False, "kind": kind, "error": str(exc).splitlines()[0][:200]}

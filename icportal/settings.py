@@ -107,6 +107,18 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
+if EMBEDDED_DATABASE:
+    # The web server and a worker write at once (`make run`): the write-ahead journal lets
+    # readers go on beside a writer, a writer waits its turn (up to 20 s) instead of
+    # failing with "database is locked", and a transaction takes its write lock when it
+    # starts, so two that read then write cannot deadlock (SQLite would refuse one).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 # Redis is both the Celery broker and the cache. Without it: in-process tasks, local cache.
 REDIS_URL = env("REDIS_URL", default="")
@@ -120,6 +132,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The broker that needs no server (`make run`): kombu's filesystem transport, messages
+    # as files in one folder that the web server, the worker and beat share.
+    BROKER_FOLDER = Path(env("BROKER_FOLDER", default=str(BASE_DIR / ".run" / "broker")))
+    BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_FOLDER),
+        "data_folder_out": str(BROKER_FOLDER),
+        "control_folder": str(BROKER_FOLDER),
+    }
 CELERY_TASK_ROUTES = {"briefs.tasks.*": {"queue": "packets"}}
 CELERY_TIMEZONE = "UTC"
 if REDIS_URL:
