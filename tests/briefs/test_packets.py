@@ -3,6 +3,7 @@
 import datetime
 import os
 import re
+import subprocess
 
 import pytest
 from django.utils import timezone
@@ -87,6 +88,34 @@ def test_program_brief_is_rendered_with_marking_and_page_numbers_on_every_page(
     assert "United Kingdom" in first and "60%" in first  # partners and shares
     assert "CP-2026-501 design review" in first  # milestones
     assert "FY2026" in first  # funding
+
+
+def test_the_banner_stays_on_one_line_however_long_the_marking(users, run_jobs):
+    """A long marking once wrapped onto two lines beside the header note ("CUI//" over
+    "PROCURE"). pdftotext -layout keeps the page's lines: the banner must be one of them."""
+    long = program(
+        "CP-2026-502",
+        "Pacific Long Range Hypersonic Sensor Fusion and Integration Demonstration",
+        cui_category="CTI",
+        dissemination="REL TO",
+        rel_to="USA, GBR, AUS, CAN, NZL",
+    )
+    teams.set_member(long, users["staff"], "viewer")
+    packet = made(run_jobs, users["staff"], "program", {"programs": [long.pk]})
+    assert packet.status == Packet.Status.DONE, packet.error
+    banner = "CUI//CTI//REL TO USA, AUS, CAN, GBR, NZL"  # USA first, then A–Z
+    assert packet.marking == banner
+    with packet.file.open("rb") as handle:
+        layout = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"],
+            input=handle.read(),
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+    for number, page in enumerate(layout.split("\f")[: packet.pages], start=1):
+        lines = page.strip("\n").splitlines()
+        assert banner in lines[0] + lines[1], f"page {number}: top banner wrapped: {lines[:3]}"
+        assert banner in "".join(lines[-2:]), f"page {number}: bottom banner wrapped"
 
 
 def test_pdf_is_tagged_with_an_outline_and_metadata(client, users, run_jobs):
