@@ -110,6 +110,51 @@ def agreement_pipeline(user, program_ids=None):
     }
 
 
+# What leadership decides on an agreement waiting in each step (agreements/workflow.py).
+AGREEMENT_DECISIONS = {
+    "rad_requested": "Authorize the development and negotiation of",
+    "final_approval_requested": "Authorize the conclusion of",
+}
+
+
+def decisions_needed(pipeline, cases):
+    """Each decision waiting on someone: what is decided, by whom, by when (the waiting
+    time where the portal holds no date). A red program or a late report is not a
+    decision: they are listed under what needs attention."""
+    from agreements.workflow import APPROVER as AGREEMENT_APPROVER
+    from tsfd.workflow import APPROVER as TSFD_APPROVER
+
+    decisions = []
+    for agreement in pipeline["awaiting_decision"]:
+        days = agreement.brief_days_in_step
+        decisions.append(
+            {
+                "code": agreement.number,
+                "what": f"{AGREEMENT_DECISIONS[agreement.status]} {agreement.title}",
+                "who": AGREEMENT_APPROVER.words,
+                "when": f"asked {days} day{'s' if days != 1 else ''} ago",
+                "late": False,
+            }
+        )
+    for case in cases:
+        if case.status != "decision_pending":
+            continue
+        when = [f"needed by {case.needed_by:%Y-%m-%d}"] if case.needed_by else []
+        if case.brief_target:
+            when.append(f"day {case.brief_age} of its {case.brief_target}-day target")
+        decisions.append(
+            {
+                "code": case.number,
+                "what": f"Decide the disclosure of {case.title} to {case.recipient_country}",
+                "who": TSFD_APPROVER.words,
+                "when": "; ".join(when) or f"open {case.brief_age} days",
+                "late": case.brief_over
+                or bool(case.needed_by and case.needed_by < timezone.localdate()),
+            }
+        )
+    return decisions
+
+
 def leadership_packet(user, parameters, as_of):
     programs, scoped = selected_programs(user, parameters)
     check_size(programs)
@@ -132,7 +177,8 @@ def leadership_packet(user, parameters, as_of):
         "pipeline": pipeline,
         "cases": cases,
         "cases_over": [c for c in cases if c.brief_over],
-        "decision_pending": [c for c in cases if c.status == "decision_pending"],
+        "decisions": decisions_needed(pipeline, cases),
+        "late_reports": [a for a in pipeline["reporting"] if a.reporting_status == "late"],
         "meetings": meetings,
         "items": items,
         "overdue_items": overdue_items,

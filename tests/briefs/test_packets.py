@@ -582,3 +582,35 @@ def test_deleting_a_brief_or_its_requester_removes_the_pdf(client, users, staff_
     assert not os.path.exists(paths[0]) and os.path.exists(paths[1])
     users["staff"].delete()
     assert not Packet.objects.exists() and not os.path.exists(paths[1])
+
+
+def test_decisions_needed_are_decisions_each_with_who_and_when(demo):
+    """A red program is not a decision: the list holds what waits on someone's decision
+    (agreements at an approval step, TSFD cases awaiting their decision), each with what
+    is decided, who decides and by when. Red programs stay under what needs attention."""
+    from django.template.loader import render_to_string
+
+    from agreements.models import Agreement
+    from briefs.content.leadership import AGREEMENT_DECISIONS, leadership_packet
+    from tsfd.models import DisclosureRequest
+
+    brief = leadership_packet(demo["leader"], {}, timezone.now())
+    bottom = brief.sections[0]
+    decisions = bottom.context["decisions"]
+    waiting = set(
+        Agreement.objects.filter(status__in=AGREEMENT_DECISIONS).values_list("number", flat=True)
+    )
+    deciding = set(
+        DisclosureRequest.objects.filter(status="decision_pending").values_list("number", flat=True)
+    )
+    assert waiting and deciding  # the demo has both, or this proves nothing
+    assert {d["code"] for d in decisions} == waiting | deciding
+    assert all(d["what"] and d["who"] and d["when"] for d in decisions)
+    html = render_to_string(bottom.template, {"section": bottom, **bottom.context})
+    listed = html[html.index('id="decisions"') : html.index("<h2", html.index('id="decisions"'))]
+    red = Program.objects.filter(health="red")
+    assert red.exists()
+    for program in red:
+        assert program.code not in listed
+        assert program.code in html  # under Programs needing attention
+    assert "Who decides" in listed and "By when" in listed
