@@ -92,8 +92,20 @@ def portfolio(user):
         by_year[row["fiscal_year"]][row["participant__country__iso3"]] += row["total"]
         countries.add(row["participant__country__iso3"])
     years = sorted(by_year)[-6:]
-    countries = sorted(countries, key=lambda c: -sum(by_year[y][c] for y in years))[:8]
-    table = [(y, [by_year[y][c] for c in countries], sum(by_year[y].values())) for y in years]
+    ranked = sorted(countries, key=lambda c: (-sum(by_year[y][c] for y in years), c))
+    # As many partners as the chart has colours; the rest together as "Other", so every
+    # bar adds up to its year's total.
+    shown = ranked if len(ranked) <= len(PALETTE) else ranked[: len(PALETTE) - 1]
+    rest = ranked[len(shown) :]
+    countries = [*shown, "Other"] if rest else shown
+    table = [
+        (
+            y,
+            [by_year[y][c] for c in shown] + ([sum(by_year[y][c] for c in rest)] if rest else []),
+            sum(by_year[y].values()),
+        )
+        for y in years
+    ]
     return {
         "healths": [label for _, label in healths],
         "matrix": matrix,

@@ -58,3 +58,31 @@ def test_home_query_count_does_not_grow_with_records(demo, query_budget):
         program = with_children(ProgramFactory(program_manager=pm))
         teams.set_member(program, pm, "lead")
     query_budget.assert_not_grown(before, query_budget("/", pm, name="home as pm (demo data)"))
+
+
+def test_contributions_chart_keeps_every_partner_in_its_totals(users, db):
+    """More partners than the chart has colours: the smallest go together as "Other", so
+    each year's bars add up to the total the table prints (they dropped every partner
+    after the top 8 while the total counted them)."""
+    from decimal import Decimal
+
+    from core.models import Country
+    from programs.dashboard import PALETTE, portfolio
+    from programs.models import Funding, Participant
+    from tests.programs.factories import ProgramFactory, with_children
+
+    program = with_children(ProgramFactory(code="CP-2026-700", name="Many partners"))
+    partners = ["AUS", "CAN", "DEU", "FRA", "ITA", "JPN", "NLD", "NOR", "POL", "SWE"]
+    for i, iso3 in enumerate(partners, start=1):
+        participant = Participant.objects.create(
+            program=program, country=Country.objects.get(iso3=iso3), role="partner"
+        )
+        Funding.objects.create(
+            program=program, fiscal_year=2026, participant=participant, amount=Decimal(i * 1000)
+        )
+    data = portfolio(users["leader"])
+    assert len(data["countries"]) == len(PALETTE) and data["countries"][-1] == "Other"
+    assert data["countries"][:2] == ["SWE", "POL"]  # the largest first
+    for year, values, total in data["funding"]:
+        assert sum(values) == total, year
+    assert len(data["chart"]["legend"]) == len(PALETTE)
