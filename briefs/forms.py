@@ -9,9 +9,10 @@ from briefs.content.base import max_programs
 from briefs.models import Packet
 from core.forms import CHOOSE_SEVERAL, PortalFormMixin
 from core.models import Country, SavedView
+from core.permissions import restrict
 from fora.models import Forum
 from programs.filters import ProgramFilterSet
-from programs.models import Program
+from programs.models import Participant, Program
 
 
 def max_active():
@@ -41,13 +42,42 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
         label="Saved view of programs",
         help_text="The packet covers the programs this view shows.",
     )
+    # The programs list's own filters, as a form; they become the packet's `query`.
+    phase = forms.MultipleChoiceField(
+        choices=Program.Phase.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    health = forms.MultipleChoiceField(
+        choices=Program.Health.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    program_kind = forms.MultipleChoiceField(
+        label="Kind",
+        choices=Program.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    partner_country = forms.ModelMultipleChoiceField(
+        label="Partner country",
+        queryset=Country.objects.all(),
+        to_field_name="iso3",
+        required=False,
+        help_text=CHOOSE_SEVERAL,
+    )
     query = forms.CharField(
         required=False,
         max_length=2000,
-        label="Programs filter",
-        help_text="Or the filter of a programs list: the part of its address after “?”, "
-        "e.g. phase=development&health=red. Leave both empty for every program you may see.",
+        label="Or a programs filter",
+        help_text="The filter of a programs list: the part of its address after “?”, "
+        "e.g. phase=development&health=red. Leave everything empty for every program "
+        "you may see.",
     )
+
+    # form field -> the programs filter's parameter
+    FILTERS = {
+        "phase": "phase",
+        "health": "health",
+        "program_kind": "kind",
+        "partner_country": "country",
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,6 +86,12 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
             SavedView.objects.filter(list_key="programs.program")
             .filter(Q(owner=user) | Q(shared_with__in=user.groups.all()))
             .distinct()
+        )
+        # The countries that partner in a program the user may see, not all 249.
+        self.fields["partner_country"].queryset = Country.objects.filter(
+            pk__in=Participant.objects.filter(
+                program__in=restrict(Program.objects.all(), user, "view")
+            ).values("country")
         )
 
     def clean_query(self):
@@ -90,9 +126,23 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
             self.add_error("country", "Choose a country.")
         elif kind == Packet.Kind.FORUM and not data.get("forum"):
             self.add_error("forum", "Choose a forum.")
-        elif kind == Packet.Kind.LEADERSHIP and data.get("view") and data.get("query"):
-            self.add_error("query", "Choose a saved view or type a filter, not both.")
+        elif kind == Packet.Kind.LEADERSHIP:
+            chosen = self.chosen_filters()
+            if chosen and data.get("query"):
+                self.add_error("query", "Choose filters above or type a filter, not both.")
+            elif chosen:
+                data["query"] = chosen
+            if data.get("view") and data.get("query"):
+                self.add_error("view", "Choose a saved view or filters, not both.")
         return data
+
+    def chosen_filters(self):
+        """The filters chosen on the form as a programs-list query string ("" if none)."""
+        query = QueryDict(mutable=True)
+        for field, parameter in self.FILTERS.items():
+            for value in self.cleaned_data.get(field) or []:
+                query.appendlist(parameter, getattr(value, "iso3", value))
+        return query.urlencode()
 
     def describe(self):
         """(title, parameters) of the packet this valid form asks for."""

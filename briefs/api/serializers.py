@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from briefs.models import Packet
+from programs.models import Program
 
 
 class PacketSerializer(serializers.ModelSerializer):
@@ -61,8 +62,9 @@ class PacketRequestSerializer(serializers.Serializer):
     """What to brief. `kind` picks which of the other fields it needs.
 
     program: `programs` (ids); country: `country` (ISO alpha-3); forum: `forum` (id);
-    leadership: `view` (a saved view of programs) or `query` (a programs filter such
-    as "phase=development&health=red"), or neither for every program you may see.
+    leadership: `view` (a saved view of programs), or filters (`phase`, `health`,
+    `program_kind`, `partner_country`), or `query` (a programs filter such as
+    "phase=development&health=red"), or none for every program you may see.
     """
 
     kind = serializers.ChoiceField(choices=Packet.Kind.choices)
@@ -71,3 +73,16 @@ class PacketRequestSerializer(serializers.Serializer):
     forum = serializers.IntegerField(required=False)
     view = serializers.IntegerField(required=False)
     query = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    # The request form's filters (leadership), the same as `query` but named one by one.
+    phase = serializers.ListField(
+        child=serializers.ChoiceField(choices=Program.Phase.choices), required=False
+    )
+    health = serializers.ListField(
+        child=serializers.ChoiceField(choices=Program.Health.choices), required=False
+    )
+    program_kind = serializers.ListField(
+        child=serializers.ChoiceField(choices=Program.Kind.choices), required=False
+    )
+    partner_country = serializers.ListField(
+        child=serializers.CharField(max_length=3), required=False, help_text="ISO alpha-3 codes"
+    )

@@ -43,6 +43,10 @@ def test_leadership_packet_by_filter_and_with_no_selection(client, users, run_jo
     client.force_login(users["leader"])
     by_filter = post(client, run_jobs, {"kind": "leadership", "query": "health=red"}).json()
     assert by_filter["parameters"] == {"query": "health=red"}
+    by_fields = post(
+        client, run_jobs, {"kind": "leadership", "health": ["red"], "partner_country": ["GBR"]}
+    ).json()
+    assert by_fields["parameters"] == {"query": "health=red&country=GBR"}
     everything = post(client, run_jobs, {"kind": "leadership"}).json()
     assert everything["parameters"] == {}
     assert {p.status for p in Packet.objects.all()} == {"done"}

@@ -169,6 +169,44 @@ def test_leadership_packet_of_a_saved_view_covers_only_its_programs(client, user
     assert "CP-2026-701" in text and "CP-2026-702" not in text
 
 
+def test_leadership_packet_from_the_forms_filters_covers_the_programs_that_match(
+    client, users, run_jobs
+):
+    """The request form offers the programs list's filters as a form (no query string to
+    type): the chosen phase, health, kind and partner country become the packet's filter."""
+    program("CP-2026-711", "Red in development", health="red", phase="development")
+    program("CP-2026-712", "Green in development", health="green", phase="development")
+    program("CP-2026-713", "Red in production", health="red", phase="production")
+    client.force_login(users["leader"])
+    page = client.get("/briefs/request/?kind=leadership").text
+    for name in ("phase", "health", "program_kind", "partner_country"):
+        assert f'name="{name}"' in page, name
+    _, packet = ask(
+        client,
+        run_jobs,
+        kind="leadership",
+        phase=["development"],
+        health=["red"],
+        partner_country=["GBR"],
+    )
+    packet.refresh_from_db()
+    assert packet.parameters == {"query": "phase=development&health=red&country=GBR"}
+    text = "".join(read_pdf(packet)[1])
+    assert "CP-2026-711" in text
+    assert "CP-2026-712" not in text and "CP-2026-713" not in text
+    # Filters and a typed filter, or filters and a saved view: one or the other.
+    view = SavedView.objects.create(
+        name="Mine", list_key="programs.program", owner=users["leader"], query="health=red"
+    )
+    before = Packet.objects.count()
+    for extra in ({"query": "health=green"}, {"view": view.pk}):
+        response = client.post(
+            "/briefs/request/", {"kind": "leadership", "health": ["red"], **extra}
+        )
+        assert response.status_code == 400 and "not both" in response.text
+    assert Packet.objects.count() == before
+
+
 def test_leadership_packet_lists_the_most_urgent_action_items_and_counts_the_rest(
     users, run_jobs, monkeypatch
 ):
