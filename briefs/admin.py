@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from briefs.models import Packet
+from briefs.models import Packet, Subscription
 
 
 @admin.register(Packet)
@@ -21,4 +21,18 @@ class PacketAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Weekly leadership packets, for support: a Portal Admin may stop one (delete); the
+    selection is the user's own, set on /briefs/weekly/."""
+
+    list_display = ("user", "title", "weekday", "last_sent_on", "created_at")
+    list_filter = ("weekday",)
+    search_fields = ("user__username", "title")
+    readonly_fields = ("user", "title", "parameters", "weekday", "last_sent_on", "created_at")
+
+    def has_add_permission(self, request):
         return False

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import QueryDict
 
 from briefs.content.base import max_programs
-from briefs.models import Packet
+from briefs.models import Packet, Subscription
 from core.forms import CHOOSE_SEVERAL, PortalFormMixin
 from core.models import Country, SavedView
 from core.permissions import restrict
@@ -107,11 +107,13 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
                 raise forms.ValidationError(f"This filter is not valid ({problems}).")
         return query
 
+    limits_active = True  # a request counts against the user's briefs in progress
+
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
         active = Packet.objects.filter(requested_by=self.user, status__in=Packet.ACTIVE).count()
-        if active >= max_active():
+        if self.limits_active and active >= max_active():
             raise forms.ValidationError(
                 f"You already have {active} briefs in progress. Wait for one to finish, or "
                 "cancel one, before asking for another."
@@ -166,3 +168,39 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
         if data.get("query"):
             return "Leadership packet: filtered programs", {"query": data["query"]}
         return "Leadership packet: all programs", {}
+
+
+class SubscriptionForm(PacketRequestForm):
+    """A weekly leadership packet: the same selection as a request, and a weekday."""
+
+    weekday = forms.TypedChoiceField(
+        choices=Subscription.Weekday.choices,
+        coerce=int,
+        initial=Subscription.Weekday.MONDAY,
+        help_text="The packet is made early that morning (06:00 UTC); you are notified "
+        "when it is ready.",
+    )
+    limits_active = False  # made by the portal on its day, not counted as yours
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("kind", "programs", "country", "forum"):
+            del self.fields[name]
+
+    def clean(self):
+        self.cleaned_data["kind"] = Packet.Kind.LEADERSHIP
+        return super().clean()
+
+    @classmethod
+    def initial_of(cls, subscription):
+        """The form's fields for a saved subscription: its filter back in the check boxes
+        when the form's filters can say it, else as the typed filter."""
+        initial = {"weekday": subscription.weekday}
+        parameters = subscription.parameters
+        if "view" in parameters:
+            return initial | {"view": parameters["view"]}
+        query = QueryDict(parameters.get("query", ""))
+        fields = {parameter: field for field, parameter in cls.FILTERS.items()}
+        if set(query) <= set(fields):
+            return initial | {fields[name]: query.getlist(name) for name in query}
+        return initial | {"query": parameters["query"]}

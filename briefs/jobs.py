@@ -54,11 +54,15 @@ class Superseded(Exception):
     """This run no longer owns its packet: it was cancelled, re-queued or taken over."""
 
 
-def request_packet(user, kind, title, parameters):
+def request_packet(user, kind, title, parameters, subscription=None):
     """Create a packet for `user` and queue it; the caller returns at once."""
     with transaction.atomic():
         packet = Packet.objects.create(
-            requested_by=user, kind=kind, title=title[:200], parameters=parameters
+            requested_by=user,
+            kind=kind,
+            title=title[:200],
+            parameters=parameters,
+            subscription=subscription,
         )
         enqueue(packet)
     packet.refresh_from_db()
@@ -139,6 +143,7 @@ class Run:
     def __init__(self, packet_id, token):
         self.packet_id = packet_id
         self.token = token
+        self.packet = None  # once claimed
         self._last_percent = -100
         self._last_write = 0.0
 
@@ -162,7 +167,8 @@ class Run:
         )
         if not claimed:
             return None
-        return Packet.objects.select_related("requested_by").get(pk=self.packet_id)
+        self.packet = Packet.objects.select_related("requested_by").get(pk=self.packet_id)
+        return self.packet
 
     def report(self, percent, step, force=False):
         """Record progress and check for cancellation; raises Superseded when no longer ours."""

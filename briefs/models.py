@@ -73,6 +73,14 @@ class Packet(models.Model):
     marking = models.CharField("highest marking", max_length=200, blank=True)
     data_as_of = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="what went wrong, in plain words")
+    subscription = models.ForeignKey(
+        "Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="packets",
+        help_text="the weekly subscription that asked for it; its requester is told when done",
+    )
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -125,6 +133,36 @@ class Packet(models.Model):
 
 
 PacketUserObjectPermission, PacketGroupObjectPermission = object_permission_models(Packet)
+
+
+class Subscription(models.Model):
+    """A weekly leadership packet: on its weekday the portal asks for it on the user's
+    behalf (covering what the user may see that day) and notifies them when it is ready."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="packet_subscription"
+    )
+    title = models.CharField(max_length=200)
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="the leadership packet's selection (view or query)"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY, db_index=True
+    )
+    last_sent_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.title}, every {self.get_weekday_display()}"
 
 
 @receiver(post_delete, sender=Packet)

@@ -12,7 +12,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from briefs import jobs
+from briefs import jobs, subscriptions
 from briefs.compose import compose
 from briefs.content import build
 from briefs.content.base import BriefError
@@ -54,6 +54,14 @@ COLLECT, COMPOSE, LAYOUT, WRITE = 5, 25, 90, 97
 def render_packet(packet_id, token):
     """Render one packet to PDF as its requester may see it now. Safe to run twice."""
     run = jobs.Run(packet_id, token)
+    outcome = render_once(run)
+    if outcome in ("done", "failed") and run.packet and run.packet.subscription_id:
+        subscriptions.tell(packet_id)
+    return outcome
+
+
+def render_once(run):
+    packet_id, token = run.packet_id, run.token
     packet = run.claim()
     if packet is None:
         return "skipped"
@@ -178,6 +186,12 @@ def save(packet, pdf):
     if default_storage.exists(name):
         default_storage.delete(name)
     return default_storage.save(name, ContentFile(pdf))
+
+
+@shared_task(name="briefs.tasks.send_weekly_packets")
+def send_weekly_packets():
+    """Beat, daily: ask for the weekly packets due today (briefs.subscriptions)."""
+    return len(subscriptions.send_due())
 
 
 @shared_task(name="briefs.tasks.recover_stale_packets")

@@ -13,8 +13,8 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from briefs import jobs
-from briefs.forms import PacketRequestForm
-from briefs.models import Packet
+from briefs.forms import PacketRequestForm, SubscriptionForm
+from briefs.models import Packet, Subscription
 from core import permissions
 from core.auth import record_event
 from core.models import SecurityEvent
@@ -103,6 +103,55 @@ class PacketRequestView(PacketListView):
         packet = jobs.request_packet(request.user, form.cleaned_data["kind"], title, parameters)
         report(request, packet)
         return redirect(packet.get_absolute_url())
+
+
+class WeeklyView(View):
+    """/briefs/weekly/: a leadership packet every week, on a chosen day; change or stop."""
+
+    def get(self, request):
+        check_may_request(request.user)
+        current = Subscription.objects.filter(user=request.user).first()
+        initial = SubscriptionForm.initial_of(current) if current else {}
+        return self.render(request, SubscriptionForm(user=request.user, initial=initial))
+
+    def post(self, request):
+        check_may_request(request.user)
+        form = SubscriptionForm(request.POST, user=request.user)
+        if not form.is_valid():
+            messages.error(request, "The weekly packet was not saved: see the message below.")
+            return self.render(request, form, status=400)
+        title, parameters = form.describe()
+        subscription, _ = Subscription.objects.update_or_create(
+            user=request.user,
+            defaults={
+                "title": title.replace("Leadership packet", "Weekly leadership packet", 1),
+                "parameters": parameters,
+                "weekday": form.cleaned_data["weekday"],
+            },
+        )
+        messages.success(
+            request,
+            f"“{subscription.title}” will be made every {subscription.get_weekday_display()} "
+            "morning; you will be notified when it is ready.",
+        )
+        return redirect("briefs:weekly")
+
+    def render(self, request, form, status=200):
+        current = Subscription.objects.filter(user=request.user).first()
+        return render(
+            request,
+            "briefs/weekly.html",
+            {"form": form, "current": current, "title": "Weekly leadership packet"},
+            status=status,
+        )
+
+
+@require_POST
+def weekly_stop(request):
+    deleted, _ = Subscription.objects.filter(user=request.user).delete()
+    if deleted:
+        messages.success(request, "The weekly packet is stopped.")
+    return redirect("briefs:weekly")
 
 
 def report(request, packet):

@@ -327,6 +327,12 @@ CELERY_BEAT_SCHEDULE = {
         # Nightly at 02:30 UTC, so the findings are fresh when the working day starts.
         "schedule": crontab(hour=2, minute=30),
     },
+    "briefs-weekly-packets": {
+        "task": "briefs.tasks.send_weekly_packets",
+        # Early each day: the day's weekly leadership packets are ready by office hours.
+        "schedule": crontab(hour=6, minute=0),
+        "options": {"queue": "celery"},
+    },
     "briefs-delete-expired-packets": {
         "task": "briefs.tasks.delete_expired_packets",
         "schedule": 24 * 60 * 60,  # daily; packets older than BRIEFS_RETENTION_DAYS

@@ -593,7 +593,7 @@ def test_beat_jobs_are_registered_tasks_off_the_packets_queue(settings):
 
     app.loader.import_default_modules()
     entries = {k: v for k, v in settings.CELERY_BEAT_SCHEDULE.items() if k.startswith("briefs")}
-    assert len(entries) == 2
+    assert len(entries) == 3
     for entry in entries.values():
         assert entry["task"] in app.tasks
         assert entry["options"]["queue"] == "celery"  # not behind long renders

@@ -17,7 +17,7 @@ class TestPacketPermissions(PermissionSuite):
     model = Packet
     api_list = "/api/v1/briefs/packets/"
     post_only = ("cancel", "rerun")
-    model_level = ("request",)
+    model_level = ("request", "weekly", "weekly_stop")
 
     def make_objects(self):
         from django.contrib.auth import get_user_model
@@ -66,6 +66,8 @@ def test_every_briefs_url_is_covered_by_the_suite():
     assert names == {
         "list",
         "request",
+        "weekly",
+        "weekly_stop",
         "detail",
         "progress",
         "download",

@@ -55,6 +55,8 @@ NOT_AUDITED = {
     "core.DataQualityFinding": "derived by the audit from audited records; replaced each run",
     "briefs.Packet": "a PDF job row (status, progress); generating and downloading a "
     "packet are security events, its content is audited records",
+    "briefs.Subscription": "a user's weekly packet preference (like core.Follow); the "
+    "packets it asks for are job rows with security events",
     # django-guardian rows: granted and revoked only through team membership (above).
     **{
         f"{app}.{model}{kind}ObjectPermission": "guardian permission row derived from "
