@@ -17,7 +17,7 @@ from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from briefs.forms import PacketRequestForm
+from briefs.forms import PacketRequestForm, SubscriptionForm
 from core import roles, teams
 from core.forms import PortalFormMixin
 from core.generic_views import ChildFormsetView, ObjectListView
@@ -194,6 +194,7 @@ def generic_view_forms(user):
 def hand_built_forms(user):
     """Forms that pages build themselves (not through a generic view's `form_class`)."""
     yield "briefs PacketRequestForm", PacketRequestForm(user=user)
+    yield "briefs SubscriptionForm", SubscriptionForm(user=user)
 
 
 def model_choice_filters(filterset):
