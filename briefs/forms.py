@@ -71,6 +71,14 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
         "you may see.",
     )
 
+    since = forms.DateField(
+        required=False,
+        label="Changes since",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="“What changed” covers the time since this date; empty: since your last "
+        "leadership packet, or the last 7 days.",
+    )
+
     # form field -> the programs filter's parameter
     FILTERS = {
         "phase": "phase",
@@ -163,11 +171,12 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
         if kind == Packet.Kind.FORUM:
             forum = data["forum"]
             return f"Read-ahead: {forum.short_name}", {"forum": forum.pk}
+        since = {"since": data["since"].isoformat()} if data.get("since") else {}
         if data.get("view"):
-            return f"Leadership packet: {data['view'].name}", {"view": data["view"].pk}
+            return f"Leadership packet: {data['view'].name}", {"view": data["view"].pk, **since}
         if data.get("query"):
-            return "Leadership packet: filtered programs", {"query": data["query"]}
-        return "Leadership packet: all programs", {}
+            return "Leadership packet: filtered programs", {"query": data["query"], **since}
+        return "Leadership packet: all programs", since
 
 
 class SubscriptionForm(PacketRequestForm):
@@ -184,7 +193,7 @@ class SubscriptionForm(PacketRequestForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("kind", "programs", "country", "forum"):
+        for name in ("kind", "programs", "country", "forum", "since"):
             del self.fields[name]
 
     def clean(self):

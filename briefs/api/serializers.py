@@ -83,6 +83,9 @@ class PacketRequestSerializer(serializers.Serializer):
     program_kind = serializers.ListField(
         child=serializers.ChoiceField(choices=Program.Kind.choices), required=False
     )
+    since = serializers.DateField(
+        required=False, help_text="leadership: “What changed” covers the time since this date"
+    )
     partner_country = serializers.ListField(
         child=serializers.CharField(max_length=3), required=False, help_text="ISO alpha-3 codes"
     )

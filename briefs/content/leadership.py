@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParticipant
 from briefs.content.base import Brief, BriefError, Section, visible
+from briefs.content.changes import changes_since, since_for
 from briefs.content.program import check_size, program_sheets, sheet_sections
 from briefs.content.records import (
     FORA_WINDOW_DAYS,
@@ -190,9 +191,18 @@ def leadership_packet(user, parameters, as_of):
         template="briefs/print/_bottom_line.html",
         context=context,
     )
+    since, basis = since_for(user, parameters, as_of)
+    changes = changes_since(user, program_records, since, basis, program_ids)
     cases_shown, items_shown = cases[:LEADERSHIP_ROWS], items[:LEADERSHIP_ROWS]
     sections = [
         bottom_line,
+        Section(
+            key="changes",
+            title="What changed",
+            template="briefs/print/_changes.html",
+            context={"changes": changes},
+            records=changes.records,
+        ),
         Section(
             key="portfolio",
             title="Portfolio",

@@ -652,3 +652,77 @@ def test_decisions_needed_are_decisions_each_with_who_and_when(demo):
         assert program.code not in listed
         assert program.code in html  # under Programs needing attention
     assert "Who decides" in listed and "By when" in listed
+
+
+def test_what_changed_lists_only_what_the_reader_may_see(users, run_jobs):
+    """The read-ahead's "What changed": health and phase changes from the audit history,
+    agreement steps and TSFD decisions from the workflow timeline, for records the reader
+    may see now, labelled from the records themselves (a hidden one is not listed)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from agreements.models import Agreement
+    from briefs.content.changes import changes_since
+    from core.audit import audit_context
+    from core.models import TransitionLog
+    from tests.agreements.factories import AgreementFactory
+
+    staff = users["staff"]
+    mine = program("CP-2026-901", "Seen change", health="green")
+    theirs = program("CP-2026-902", "Hidden change", health="green")
+    teams.set_member(mine, staff, "viewer")
+    seen, hidden = AgreementFactory(title="Seen accord"), AgreementFactory(title="Hidden accord")
+    teams.set_member(seen, staff, "viewer")
+    start = timezone.now()
+    with audit_context(users["pm"], source="test"):
+        for record in (mine, theirs):
+            record.health, record.health_reason = "yellow", "Partner funding slipped a quarter."
+            record.save()
+    agreement_type = ContentType.objects.get_for_model(Agreement)
+    for agreement in (seen, hidden):
+        TransitionLog.objects.create(
+            content_type=agreement_type,
+            object_id=agreement.pk,
+            name="start_drafting",
+            source="concept",
+            target="ssoi_drafting",
+        )
+
+    visible_programs = list(content.base.visible(Program.objects.all(), staff))
+    changes = changes_since(staff, visible_programs, start, "test")
+    assert [(p.code, old, new) for p, old, new, _ in changes.health] == [
+        ("CP-2026-901", "Green", "Yellow")
+    ]
+    assert [(a.number, old, new) for a, old, new, _ in changes.agreements] == [
+        (seen.number, "Concept", "SSOI drafting")
+    ]
+
+    packet = made(
+        run_jobs, staff, "leadership", {"since": start.date().isoformat()}, "Leadership packet"
+    )
+    assert packet.status == Packet.Status.DONE, packet.error
+    text = "".join(read_pdf(packet)[1])
+    assert "What changed" in text and "Green → Yellow" in text
+    assert "CP-2026-901" in text and seen.number in text
+    assert "CP-2026-902" not in text and "Hidden change" not in text
+    assert hidden.number not in text and "Hidden accord" not in text
+
+
+def test_what_changed_starts_at_the_readers_last_packet(users):
+    from briefs.content.changes import DEFAULT_DAYS, since_for
+
+    now = timezone.now()
+    assert since_for(users["leader"], {}, now) == (
+        now - datetime.timedelta(days=DEFAULT_DAYS),
+        f"the last {DEFAULT_DAYS} days",
+    )
+    earlier = now - datetime.timedelta(days=3)
+    Packet.objects.create(
+        requested_by=users["leader"],
+        kind="leadership",
+        title="Last week's",
+        status=Packet.Status.DONE,
+        data_as_of=earlier,
+    )
+    assert since_for(users["leader"], {}, now) == (earlier, "your last leadership packet")
+    chosen, basis = since_for(users["leader"], {"since": "2026-01-15"}, now)
+    assert chosen.date() == datetime.date(2026, 1, 15) and basis.startswith("the date chosen")
