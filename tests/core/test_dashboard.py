@@ -60,7 +60,7 @@ def test_home_query_count_does_not_grow_with_records(demo, query_budget):
     query_budget.assert_not_grown(before, query_budget("/", pm, name="home as pm (demo data)"))
 
 
-def test_contributions_chart_keeps_every_partner_in_its_totals(users, db):
+def test_contributions_chart_keeps_every_partner_in_its_totals(client, users, db):
     """More partners than the chart has colours: the smallest go together as "Other", so
     each year's bars add up to the total the table prints (they dropped every partner
     after the top 8 while the total counted them)."""
@@ -86,3 +86,6 @@ def test_contributions_chart_keeps_every_partner_in_its_totals(users, db):
     for year, values, total in data["funding"]:
         assert sum(values) == total, year
     assert len(data["chart"]["legend"]) == len(PALETTE)
+    client.force_login(users["leader"])
+    home = client.get("/").text
+    assert "/countries/SWE/" in home and "/countries/Other/" not in home  # no link to nowhere
