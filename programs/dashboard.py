@@ -65,7 +65,12 @@ def portfolio(user):
     """Programs by phase and health, and foreign contributions by year and partner."""
     if not (user.is_superuser or permissions.has_model_perm(user, Program, "view")):
         return None
-    visible = permissions.restrict(Program.objects.all(), user, "view")
+    return portfolio_of(permissions.restrict(Program.objects.all(), user, "view"))
+
+
+def portfolio_of(visible):
+    """The portfolio's figures and charts for `visible`, programs the reader may see (the
+    home page's, or a leadership packet's selection)."""
     counts = {
         (r["phase"], r["health"]): r["n"]
         for r in visible.values("phase", "health").annotate(n=Count("id"))
@@ -109,11 +114,41 @@ def portfolio(user):
     return {
         "healths": [label for _, label in healths],
         "matrix": matrix,
+        "health_chart": health_chart(matrix),
         "total": sum(counts.values()),
         "countries": countries,
         "funding": table,
         "chart": contributions_chart(table, countries),
     }
+
+
+HEALTH_COLOURS = ("#00a91c", "#e5a000", "#d83933")  # green, yellow, red
+
+
+def health_chart(matrix):
+    """Horizontal bars, one per phase, split by health (inline SVG; the table beside it
+    has the numbers)."""
+    peak = max((total for _, _, total in matrix), default=0)
+    if not peak:
+        return None
+    width, row, left = 560, 22, 110
+    rows = []
+    for i, (label, cells, total) in enumerate(matrix):
+        x, parts = left, []
+        for count, colour in zip(cells, HEALTH_COLOURS, strict=True):
+            w = count / peak * (width - left - 40)
+            parts.append({"x": round(x, 1), "w": round(w, 1), "colour": colour, "n": count})
+            x += w
+        rows.append(
+            {
+                "y": i * row + 4,
+                "label": label,
+                "parts": parts,
+                "total": total,
+                "total_x": round(x + 4, 1),
+            }
+        )
+    return {"width": width, "height": len(matrix) * row + 8, "rows": rows, "bar": row - 8}
 
 
 PALETTE = ["#005ea2", "#e5a000", "#00a91c", "#d83933", "#8168b3", "#1a4480", "#c05600", "#3d4551"]

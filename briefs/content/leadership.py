@@ -22,6 +22,7 @@ from briefs.content.records import (
     upcoming_meetings,
 )
 from core.models import SavedView
+from programs.dashboard import portfolio_of
 from programs.filters import ProgramFilterSet
 from programs.models import Program
 
@@ -196,6 +197,13 @@ def leadership_packet(user, parameters, as_of):
     cases_shown, items_shown = cases[:LEADERSHIP_ROWS], items[:LEADERSHIP_ROWS]
     sections = [
         bottom_line,
+        Section(
+            key="glance",
+            title="Portfolio at a glance",
+            template="briefs/print/_glance.html",
+            context=portfolio_of(Program.objects.filter(pk__in=[p.pk for p in program_records])),
+            records=program_records,
+        ),
         Section(
             key="changes",
             title="What changed",

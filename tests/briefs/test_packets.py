@@ -726,3 +726,25 @@ def test_what_changed_starts_at_the_readers_last_packet(users):
     assert since_for(users["leader"], {}, now) == (earlier, "your last leadership packet")
     chosen, basis = since_for(users["leader"], {"since": "2026-01-15"}, now)
     assert chosen.date() == datetime.date(2026, 1, 15) and basis.startswith("the date chosen")
+
+
+def test_leadership_packet_has_charts_with_their_numbers(users, run_jobs):
+    """Portfolio at a glance: health by phase as a vector chart (SVG in the PDF) with its
+    table, counted over the packet's programs only."""
+    from briefs.content.leadership import leadership_packet
+
+    program("CP-2026-951", "Chart red", health="red", phase="development")
+    program("CP-2026-952", "Chart green", health="green", phase="development")
+    program("CP-2026-953", "Chart closed", health="green", phase="closed")
+    brief = leadership_packet(users["leader"], {"query": "phase=development"}, timezone.now())
+    glance = next(s for s in brief.sections if s.key == "glance")
+    rows = {label: (cells, total) for label, cells, total in glance.context["matrix"]}
+    assert rows["Development"] == ([1, 0, 1], 2)
+    assert rows["Closed"] == ([0, 0, 0], 0)  # not in this selection
+    bars = [p for r in glance.context["health_chart"]["rows"] for p in r["parts"] if p["n"]]
+    assert [(p["colour"], p["n"]) for p in bars] == [("#00a91c", 1), ("#d83933", 1)]
+    html = compose(brief, users["leader"])
+    assert '<svg class="chart"' in html
+    packet = made(run_jobs, users["leader"], "leadership", {"query": "phase=development"})
+    text = "".join(read_pdf(packet)[1])
+    assert "Portfolio at a glance" in text and "Health by phase" in text
