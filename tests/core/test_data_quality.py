@@ -255,7 +255,8 @@ def test_the_packet_counts_findings_it_shows_and_marks_values_that_break_a_rule(
     assert bottom["count"] == DataQualityFinding.objects.count()
     html = compose(brief, leader)
     assert f"Data quality: {bottom['count']} findings on the records in this packet" in html
-    sheets = {s.program.pk: s for s in brief.sections[1].context["sheets"]}
+    portfolio = next(section for section in brief.sections if section.key == "portfolio")
+    sheets = {s.program.pk: s for s in portfolio.context["sheets"]}
     assert sheets[bad["doubled"].pk].shares_check
     assert sheets[bad["late"].pk].health_check
     assert not sheets[bad["mismarked"].pk].health_check
