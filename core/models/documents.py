@@ -20,6 +20,12 @@ class Document(MarkedModel, AuditedModel):
         BRIEFING = "briefing", "Briefing"
         CORRESPONDENCE = "correspondence", "Correspondence"
         PLAN = "plan", "Plan"
+        SSOI = "ssoi", "SSOI / RAD package"
+        NEGOTIATED = "negotiated", "Negotiated text"
+        TRANSMITTAL = "transmittal", "Case-Zablocki transmittal to State"
+        NOTICE = "notice", "Notice of termination or withdrawal"
+        DDL = "ddl", "Delegation of disclosure authority letter"
+        RELEASE = "release", "Release record"
         OTHER = "other", "Other"
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
