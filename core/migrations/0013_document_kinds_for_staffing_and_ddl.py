@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0012_data_quality'),
+        ("core", "0012_data_quality"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='document',
-            name='kind',
-            field=models.CharField(choices=[('draft', 'Draft'), ('signed', 'Signed text'), ('briefing', 'Briefing'), ('correspondence', 'Correspondence'), ('plan', 'Plan'), ('ssoi', 'SSOI / RAD package'), ('negotiated', 'Negotiated text'), ('transmittal', 'Case-Zablocki transmittal to State'), ('notice', 'Notice of termination or withdrawal'), ('ddl', 'Delegation of disclosure authority letter'), ('release', 'Release record'), ('other', 'Other')], default='other', max_length=20),
+            model_name="document",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("signed", "Signed text"),
+                    ("briefing", "Briefing"),
+                    ("correspondence", "Correspondence"),
+                    ("plan", "Plan"),
+                    ("ssoi", "SSOI / RAD package"),
+                    ("negotiated", "Negotiated text"),
+                    ("transmittal", "Case-Zablocki transmittal to State"),
+                    ("notice", "Notice of termination or withdrawal"),
+                    ("ddl", "Delegation of disclosure authority letter"),
+                    ("release", "Release record"),
+                    ("other", "Other"),
+                ],
+                default="other",
+                max_length=20,
+            ),
         ),
     ]
