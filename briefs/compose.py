@@ -23,7 +23,8 @@ def contents_of(brief):
     entries = []
     for section in brief.sections:
         if section.program_step and section.program_step[0] == 1:
-            entries.append({"anchor": "program-briefs", "label": "Program briefs", "level": 1})
+            band = section.context.get("band") or "Program briefs"
+            entries.append({"anchor": "program-briefs", "label": band, "level": 1})
         entries.append(
             {
                 "anchor": section.key,
