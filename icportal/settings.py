@@ -302,6 +302,12 @@ BRIEFS_STALE_SECONDS = env.int("BRIEFS_STALE_SECONDS", default=300)
 BRIEFS_MAX_ATTEMPTS = env.int("BRIEFS_MAX_ATTEMPTS", default=3)
 BRIEFS_MAX_PROGRAMS = env.int("BRIEFS_MAX_PROGRAMS", default=400)
 BRIEFS_MAX_ACTIVE_PER_USER = env.int("BRIEFS_MAX_ACTIVE_PER_USER", default=5)
+# A leadership packet's annex is laid out in parts of this many program sheets, up to
+# BRIEFS_RENDER_PROCESSES at once (0: one per core), each process niced by
+# BRIEFS_RENDER_NICE so the web keeps the CPU it needs (briefs/pdf.py, briefs/join.py).
+BRIEFS_SHEETS_PER_PART = env.int("BRIEFS_SHEETS_PER_PART", default=8)
+BRIEFS_RENDER_PROCESSES = env.int("BRIEFS_RENDER_PROCESSES", default=0)
+BRIEFS_RENDER_NICE = env.int("BRIEFS_RENDER_NICE", default=10)
 
 # Scheduled checks (reminders, due items). Each app adds its entries here.
 CELERY_BEAT_SCHEDULE = {
