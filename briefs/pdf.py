@@ -33,7 +33,7 @@ FONT_DIR = Path(settings.BASE_DIR) / "static" / "vendor" / "uswds" / "fonts" / "
 
 def font_url():
     """The file URL of the Public Sans folder, or None when the USWDS assets are not installed."""
-    if (FONT_DIR / "PublicSans-Regular.woff2").is_file():
+    if (FONT_DIR / "PublicSans-Regular.ttf").is_file():
         return FONT_DIR.as_uri() + "/"
     return None
 

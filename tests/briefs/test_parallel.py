@@ -83,6 +83,15 @@ def test_a_packet_laid_out_in_parts_reads_as_one_document(users, five_programs, 
         pdf = pikepdf.open(io.BytesIO(handle.read()))
     assert structure_problems(pdf) == []
     assert bool(pdf.Root.MarkInfo.Marked) and str(pdf.Root.Lang) == "en"
+    # Set in the portal's own typeface (the installed TrueType files), embedded.
+    embedded = {
+        str(font.FontName).split("+")[-1]
+        for font in pdf.objects
+        if isinstance(font, pikepdf.Dictionary)
+        and font.get("/Type") == "/FontDescriptor"
+        and "/FontFile2" in font
+    }
+    assert {"Public-Sans", "Public-Sans-Bold"} <= embedded
 
     # The annex: one outline entry per sheet, in order, under its band.
     outline = dict(outline_titles(reader))
