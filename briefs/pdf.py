@@ -7,6 +7,7 @@ font folder, so no record text can make the renderer reach the network or the di
 """
 
 import contextlib
+import ctypes
 import logging
 import os
 import re
@@ -187,6 +188,7 @@ def _child(html, path, fd):
     """In the forked process: render one part to `path`, report on `fd`, never return."""
     code = 1
     try:
+        _die_with_parent()
         os.nice(render_nice())
 
         def say(line):
@@ -204,6 +206,14 @@ def _child(html, path, fd):
             os.write(fd, f"error {type(exc).__name__}: {exc}"[:1000].encode() + b"\n")
     finally:
         os._exit(code)  # no atexit, no database teardown: the connections are the parent's
+
+
+def _die_with_parent():
+    """Linux: the child is killed when the process that forked it dies (a worker killed
+    mid-render leaves no orphan laying out a part nobody will read)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _render_forked(htmls, processes, on_progress):
