@@ -78,6 +78,29 @@ if AUTH_REMOTE_USER:
     )
 REMOTE_USER_HEADER = env("REMOTE_USER_HEADER", default="HTTP_X_REMOTE_USER")
 
+# OpenID Connect sign-in (core/oidc.py, mozilla-django-oidc): on when OIDC_CLIENT_ID is set.
+# The provider's groups map to portal roles through OIDC_GROUP_ROLES, e.g.
+# "ic-staff=IC Staff,ic-leaders=Leadership"; a person with no mapped group is refused.
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your organisation's account")
+# The provider's endpoints, as its /.well-known/openid-configuration lists them.
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile groups")
+OIDC_USE_PKCE = True
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_GROUP_ROLES = dict(
+    pair.split("=", 1) for pair in env.list("OIDC_GROUP_ROLES", default=[]) if "=" in pair
+)
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(0, "core.oidc.PortalOIDCBackend")
+
 ROOT_URLCONF = "icportal.urls"
 WSGI_APPLICATION = "icportal.wsgi.application"
 
