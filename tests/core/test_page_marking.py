@@ -5,6 +5,8 @@ document's title and file are listed on the page. Agreements, TSFD requests, for
 meetings once set the banner from the record alone and dropped the document's marking.
 """
 
+import re
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -59,3 +61,17 @@ def test_a_noforn_document_raises_the_detail_page_banner(client, users, kind):
     assert "Partner-restricted annex" in page.text
     assert "NOFORN" in page.context["page_marking"]
     assert page.context["page_marking"] == str(Marking.of(record) | Marking.of(document))
+
+
+def test_pages_that_edit_or_list_a_record_carry_its_marking_not_the_portal_default(client, users):
+    """The edit form, partners, funding and milestones, history, team, documents and
+    delete pages show a CUI//CTI program's values: their banner says CUI//CTI too."""
+    program = ProgramFactory(classification="CUI", cui_category="CTI", dissemination="")
+    teams.set_member(program, users["pm"], "lead")
+    client.force_login(users["pm"])
+    base = program.get_absolute_url()
+    for suffix in ("edit/", "partners/", "funding/", "milestones/", "history/", "team/"):
+        page = client.get(base + suffix)
+        assert page.status_code == 200, suffix
+        banners = re.findall(r'aria-label="Marking">([^<]+)<', page.text)
+        assert banners == ["CUI//CTI", "CUI//CTI"], (suffix, banners)
