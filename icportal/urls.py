@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
+from core.metrics import metrics_view
 
 admin.site.site_header = "IC Portal administration"
 admin.site.site_title = "IC Portal admin"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", core_views.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", core_views.profile, name="profile"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("core.urls")),
     path("programs/", include("programs.urls")),
     path("tsfd/", include("tsfd.urls")),
