@@ -19,6 +19,7 @@ import hmac
 import ipaddress
 import os
 import socket
+import struct
 import time
 
 from django.conf import settings
@@ -233,4 +234,16 @@ def metrics_view(request):
     """The Prometheus text exposition, to monitoring; 404 to anyone else."""
     if not may_read(request):
         raise Http404("No such page.")
-    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+def exposition(attempts=3):
+    """The text of a scrape. A process starting at that very moment may have made its file
+    but not yet sized it; reading that empty file fails, so try again a moment later."""
+    for attempt in range(attempts):
+        try:
+            return generate_latest(registry())
+        except struct.error:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)

@@ -368,6 +368,8 @@ CELERY_BEAT_SCHEDULE["core-worker-heartbeat"] = {
 # level, the logger, the message, the request id, the user's numeric id and the audit's
 # request id (core.logs); LOG_FORMAT=text for plain lines while developing.
 LOG_FORMAT = env("LOG_FORMAT", default="json")
+# The worker and beat log through this configuration too, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -127,3 +127,31 @@ def test_beat_stamps_the_heartbeat_on_a_schedule():
     entry = settings.CELERY_BEAT_SCHEDULE["core-worker-heartbeat"]
     assert entry["task"] == "core.worker_heartbeat"
     assert entry["schedule"] == settings.WORKER_HEARTBEAT_SECONDS
+
+
+@pytest.mark.django_db
+def test_a_real_worker_stamps_its_heartbeat_on_start_and_when_asked(client, with_broker):
+    import os
+    import subprocess
+
+    from tests.processes import start_worker, stop
+
+    worker = start_worker("healthz-probe", env={**os.environ}, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while health.read_heartbeat() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        first = health.read_heartbeat()
+        assert first is not None, "the worker wrote no heartbeat when it started"
+        assert client.get("/healthz").json()["worker"]["ok"] is True
+
+        # What beat sends every WORKER_HEARTBEAT_SECONDS, through the broker to the worker.
+        from icportal.celery import app
+
+        app.send_task("core.worker_heartbeat", queue="healthz-probe")
+        deadline = time.monotonic() + 60
+        while health.read_heartbeat()["at"] == first["at"] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert health.read_heartbeat()["at"] > first["at"], "the worker did not stamp it"
+    finally:
+        stop(worker)

@@ -199,3 +199,43 @@ def test_every_process_writes_its_own_file_in_multiprocess_mode(tmp_path):
     ).stdout
     assert "icportal_account_lockouts_total 2.0" in out
     assert 'icportal_packets_rendered_total{kind="program"} 4.0' in out
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)")
+def test_a_real_workers_tasks_reach_the_scrape_through_the_shared_folder(tmp_path):
+    """A prefork worker's pool process counts the task; the web side adds up its files."""
+    import os
+    import struct
+    import subprocess
+    import time
+
+    from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+
+    from icportal.celery import app
+    from tests.processes import start_worker, stop
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    worker = start_worker(
+        "metrics-probe", "--concurrency", "1", pool="prefork", env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        assert app.send_task("core.ping", queue="metrics-probe").get(timeout=60) == "pong"
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(tmp_path))
+
+        def scrape_files():
+            try:
+                return generate_latest(registry).decode()
+            except struct.error:  # a file made this instant, not sized yet: read again
+                return ""
+
+        line = 'icportal_celery_tasks_total{state="SUCCESS",task="core.ping"} 1.0'
+        deadline = time.monotonic() + 10  # the counter is written just after the result
+        while line not in scrape_files() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        text = scrape_files()
+        assert line in text
+        assert 'icportal_celery_task_duration_seconds_count{task="core.ping"} 1.0' in text
+    finally:
+        stop(worker)
+    assert all("-" in p.name for p in tmp_path.glob("*.db")), "files named by host and pid"
