@@ -36,6 +36,25 @@ def unbind(token):
     _request.reset(token)
 
 
+def loggable_path(request):
+    """The request's path with any secret in it (a calendar feed's token) masked: a log is
+    read by more people than may use the credential."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    for name, value in match.kwargs.items() if match else ():
+        if "token" in name and value:
+            path = path.replace(str(value), "<token>")
+    return path
+
+
+def _mask(request, args):
+    """`args` of a log record with the request's secrets masked (Django's "Not Found: …")."""
+    path, masked = request.path, loggable_path(request)
+    if path == masked or not isinstance(args, tuple):
+        return args
+    return tuple(a.replace(path, masked) if isinstance(a, str) else a for a in args)
+
+
 def user_id_of(request):
     # Only a user already read by the request: resolving one here would query the database
     # from inside a log call (and the database logger would log that query in turn).
@@ -55,6 +74,8 @@ class RequestIdsFilter(logging.Filter):
         record.request_id = getattr(request, "request_id", None)
         record.user_id = user_id_of(request) if request is not None else None
         record.audit_request_id = getattr(request, "audit_request_id", None)
+        if request is not None and record.args:
+            record.args = _mask(request, record.args)
         return True
 
 
@@ -73,3 +94,9 @@ class JsonLineFormatter(JsonFormatter):
         kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%S%z")
         super().__init__(*args, **kwargs)
         self.converter = time.gmtime
+
+    def add_fields(self, log_record, record, message_dict):
+        super().add_fields(log_record, record, message_dict)
+        # django.request attaches the request object itself: its text would repeat the path
+        # unmasked, and the ids above already name the request.
+        log_record.pop("request", None)

@@ -39,14 +39,15 @@ class RequestLogMiddleware:
             seconds = time.monotonic() - started
             metrics.observe_request(request, response, seconds)
             response.headers.setdefault("X-Request-ID", request.request_id)
+            path = logs.loggable_path(request)
             access_log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "view": metrics.view_label(request),
                     "duration_ms": round(seconds * 1000, 1),

@@ -96,3 +96,17 @@ def test_the_audit_rows_of_a_request_name_its_request_id(client, users):
     assert response.status_code == 200, response.content
     entry = AuditEntry.objects.filter(action="update").latest("pk")
     assert entry.source.endswith(f"[{response['X-Request-ID']}]")
+
+
+@pytest.mark.django_db
+def test_a_calendar_feeds_token_never_reaches_the_logs(client, log_lines):
+    """The token in a feed's address is a credential: the log masks it, answered or not."""
+    secret = "feedtoken-that-must-stay-secret-0123456789"
+    response = client.get(f"/fora/calendar/{secret}/meetings.ics")
+    assert response.status_code == 404  # no such token
+    lines = log_lines()
+    assert lines, "nothing was logged"
+    raw = json.dumps(lines)
+    assert secret not in raw
+    access = [line for line in lines if line["logger"] == "icportal.requests"]
+    assert access[0]["path"] == "/fora/calendar/<token>/meetings.ics"
