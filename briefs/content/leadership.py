@@ -283,7 +283,9 @@ def leadership_packet(user, parameters, as_of):
             records=program_records,
         ),
     ]
-    if annex:
+    annex_from = None
+    if annex and sheets:
+        annex_from = len(sections)
         sections += sheet_sections(sheets, level=2, band="Annex: program sheets")
     count = len(sheets)
     brief = Brief(
@@ -295,6 +297,7 @@ def leadership_packet(user, parameters, as_of):
         data_as_of=as_of,
         cover=True,
         contents=True,
+        annex_from=annex_from,
     )
     # The summary counts everything in the packet, so it carries the packet's marking.
     bottom_line.records = brief.records

@@ -758,7 +758,7 @@ def test_leadership_packet_has_charts_with_their_numbers(users, run_jobs):
     assert rows["Closed"] == ([0, 0, 0], 0)  # not in this selection
     bars = [p for r in glance.context["health_chart"]["rows"] for p in r["parts"] if p["n"]]
     assert [(p["colour"], p["n"]) for p in bars] == [("#00a91c", 1), ("#d83933", 1)]
-    html = compose(brief, users["leader"])
+    html = "".join(part.html for part in compose(brief, users["leader"]))
     assert '<svg class="chart"' in html
     packet = made(run_jobs, users["leader"], "leadership", {"query": "phase=development"})
     text = "".join(read_pdf(packet)[1])
