@@ -32,21 +32,33 @@ def _memory_kib(pid, field):
     return 0
 
 
-class ChildMemory:
-    """Samples the render processes: the largest one, and all of them at once."""
+def _pss_kib(pid):
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
-    def __init__(self):
+
+class ChildMemory:
+    """Samples the render processes: the largest one (resident), and all of them at once
+    as proportional set size (a page shared by the forked processes counted once)."""
+
+    def __init__(self, pid=None):
+        self.pid = pid or os.getpid()
         self.largest = self.together = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def run(self):
-        me = os.getpid()
         while not self.stop.is_set():
-            rss = [_memory_kib(pid, "VmRSS") for pid in _children(me)]
+            children = _children(self.pid)
+            rss = [_memory_kib(pid, "VmRSS") for pid in children]
             if rss:
                 self.largest = max(self.largest, *rss)
-                self.together = max(self.together, sum(rss))
+                self.together = max(self.together, sum(_pss_kib(pid) for pid in children))
             time.sleep(0.05)
 
     def __enter__(self):
@@ -76,7 +88,7 @@ def _timed(leader, kind, parameters, processes=None):
         "pages_per_second": round((packet.pages or 0) / seconds, 1),
         "kib": round((packet.size or 0) / 1024),
         "largest render process MiB": round(memory.largest / 1024),
-        "render processes together MiB": round(memory.together / 1024),
+        "render processes together MiB (PSS)": round(memory.together / 1024),
         "error": packet.error if packet.status != Packet.Status.DONE else "",
     }
 
