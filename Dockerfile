@@ -17,7 +17,8 @@ COPY . .
 COPY --from=assets /src/node_modules/@uswds/uswds/dist /app/static/vendor/uswds
 COPY --from=assets /src/node_modules/htmx.org/dist/htmx.min.js /app/static/vendor/htmx.min.js
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \
-    && useradd --system --home /app portal && mkdir -p /app/media && chown portal /app/media
+    && useradd --system --home /app portal && mkdir -p /app/media /app/metrics \
+    && chown portal /app/media /app/metrics
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "icportal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4"]

@@ -6,7 +6,8 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test assets migrate demo worker beat lint format clean bench
+.PHONY: run test install install-test assets migrate demo worker beat lint format clean bench \
+	docs docs-screenshots
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +57,14 @@ bench: install-test
 	command -v wrk >/dev/null || (apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk missing: load test skipped")
 	$(PY) -m tests.bench.run
 
+# The documentation site (docs/, mkdocs.yml) into site/; strict: a broken link fails.
+docs: install-test
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Retakes the user guide's screenshots (docs/img/) from the demo in Debian's Chromium.
+docs-screenshots: install-test
+	$(PY) scripts/docs_screenshots.py
+
 worker: install
 	$(VENV)/bin/celery -A icportal worker -Q celery,packets --loglevel=info
 
@@ -71,7 +80,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor staticfiles
+	rm -rf $(VENV) node_modules static/vendor staticfiles site
 
 # Backup and restore (see README, "Backup and restore"). Both read DATABASE_URL and
 # MEDIA_ROOT like the portal: `make backup`, then

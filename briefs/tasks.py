@@ -18,6 +18,7 @@ from briefs.content import build
 from briefs.content.base import BriefError
 from briefs.models import Packet, packet_path
 from briefs.pdf import render_parts
+from core import metrics
 from core.audit import audit_context
 from core.auth import record_event
 from core.models import SecurityEvent
@@ -116,6 +117,7 @@ def render_once(run):
         marking=brief.marking,
         records=len(brief.records),
     )
+    metrics.count_packet_rendered(packet.kind)
     return "done"
 
 

@@ -46,7 +46,10 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:12]
+        # The id core.middleware.RequestLogMiddleware gave the request, so log lines and
+        # audit rows of one request carry the same id.
+        request_id = getattr(request, "request_id", None) or uuid.uuid4().hex[:12]
+        request.audit_request_id = request_id
         source = f"{request.method} {request.path} [{request_id}]"
         token = _context.set(AuditContext(getattr(request, "user", None), source))
         try:

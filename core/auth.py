@@ -10,6 +10,7 @@ from django.db.models import F
 from django.dispatch import receiver
 from django.utils import timezone
 
+from core import metrics
 from core.models import AccountLockout, SecurityEvent, SignInAttempts
 
 UserModel = get_user_model()
@@ -124,6 +125,7 @@ class LockoutAwareModelBackend(ModelBackend):
         failures += 1
         if failures >= settings.LOCKOUT_FAILURES:
             AccountLockout.objects.create(user=user, failures=failures)
+            metrics.count_lockout()
             record_event(SecurityEvent.Kind.LOCKED, request, user=user, failures=failures)
         return "failed"
 

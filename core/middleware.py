@@ -1,5 +1,7 @@
-"""Request-wide rules: security headers, idle timeout, sign-in required."""
+"""Request-wide rules: request ids, logs and metrics, security headers, idle timeout,
+sign-in required."""
 
+import logging
 import time
 
 from django.conf import settings
@@ -9,9 +11,51 @@ from django.contrib.auth.middleware import PersistentRemoteUserMiddleware
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from core import logs, metrics
 from core.roles import PORTAL_ADMIN
 
 IDLE_KEY = "last_activity"
+access_log = logging.getLogger("icportal.requests")
+
+
+class RequestLogMiddleware:
+    """First in, last out: gives the request its id, counts it for the metrics and writes
+    one log line when it is answered.
+
+    Every line logged while the request runs carries its id and the user's numeric id
+    (core.logs); the answer carries the id in `X-Request-ID`, so a user's report of a
+    problem leads to the log lines and the audit rows of that request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = logs.request_id_for(request)
+        token = logs.bind(request)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            seconds = time.monotonic() - started
+            metrics.observe_request(request, response, seconds)
+            response.headers.setdefault("X-Request-ID", request.request_id)
+            path = logs.loggable_path(request)
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": path,
+                    "status": response.status_code,
+                    "view": metrics.view_label(request),
+                    "duration_ms": round(seconds * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            logs.unbind(token)
 
 
 class SecurityHeadersMiddleware:

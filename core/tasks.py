@@ -13,6 +13,14 @@ def ping():
     return "pong"
 
 
+@shared_task(name="core.worker_heartbeat", ignore_result=True)
+def worker_heartbeat():
+    """Stamp the time a worker last took a task from the broker (read by /healthz)."""
+    from core.health import write_heartbeat
+
+    write_heartbeat()
+
+
 @shared_task(name="core.send_digests")
 def send_digests():
     """E-mail each digest user what they have not been e-mailed yet (idempotent)."""

@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from core import health
 from core.forms import PortalAuthenticationForm
-from core.health import broker_state, database_state
 from core.models import Document, Notification
 from core.permissions import guards
 from core.roles import ROLE_DESCRIPTIONS, role_names
@@ -135,13 +135,9 @@ def profile(request):
 @login_not_required
 @never_cache
 def healthz(request):
-    """Database and broker state as JSON: 200 when both are fine, 503 otherwise."""
-    db, broker = database_state(), broker_state()
-    healthy = db["ok"] and broker["ok"]
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "database": db, "broker": broker},
-        status=200 if healthy else 503,
-    )
+    """Database, cache, broker and worker heartbeat as JSON: 503 when a required one fails."""
+    healthy, body = health.report()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def _document_for(request, pk, action):

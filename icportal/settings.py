@@ -5,6 +5,7 @@ tasks run in-process without a broker, uploads in ./media. Set DATABASE_URL and
 REDIS_URL for a real deployment; icportal.production adds the hardening on top.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -389,13 +391,54 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Monitoring (README "Monitoring"). /metrics answers a scraper that sends
+# `Authorization: Bearer <METRICS_TOKEN>` or comes from METRICS_ALLOWED_IPS (addresses or
+# networks, e.g. 10.0.5.0/24); anyone else gets 404. Neither set: nobody reads it.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(a, strict=False) for a in METRICS_ALLOWED_IPS]
+# Workers stamp a heartbeat every WORKER_HEARTBEAT_SECONDS (beat) and on start; /healthz
+# calls it stale after WORKER_HEARTBEAT_STALE_SECONDS, and answers 503 for a stale one only
+# with HEALTH_REQUIRE_WORKER=true.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=120)
+HEALTH_REQUIRE_WORKER = env.bool("HEALTH_REQUIRE_WORKER", default=False)
+WORKER_HEARTBEAT_FILE = Path(
+    env("WORKER_HEARTBEAT_FILE", default=str(BASE_DIR / ".run" / "worker-heartbeat.json"))
+)
+CELERY_BEAT_SCHEDULE["core-worker-heartbeat"] = {
+    "task": "core.worker_heartbeat",
+    "schedule": WORKER_HEARTBEAT_SECONDS,
+    # Expires with its period: a backlog of stamps would report a worker alive that is not.
+    "options": {"queue": "celery", "expires": WORKER_HEARTBEAT_SECONDS},
+}
+
+# Logs: one JSON object per line (LOG_FORMAT=json, the default) with the time in UTC, the
+# level, the logger, the message, the request id, the user's numeric id and the audit's
+# request id (core.logs); LOG_FORMAT=text for plain lines while developing.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+# The worker and beat log through this configuration too, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_ids": {"()": "core.logs.RequestIdsFilter"}},
+    "formatters": {
+        "json": {"()": "core.logs.JsonLineFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_ids"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # pikepdf announces its C++ logging bridge on import, i.e. in every command.
+        "pikepdf._core": {"level": "WARNING"},
         # WeasyPrint reports each rendering step here, three of them on import (its own
         # stylesheets): every manage.py command printed "Step 2 - Fetching and parsing
         # CSS". briefs/pdf.py reads the steps as a packet's progress, through its handler.

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core import oidc
 from core import views as core_views
+from core.metrics import metrics_view
 
 admin.site.site_header = "IC Portal administration"
 admin.site.site_title = "IC Portal admin"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("oidc/authenticate/", oidc.SignInView.as_view(), name="oidc_authentication_init"),
     path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("core.urls")),
     path("programs/", include("programs.urls")),
     path("tsfd/", include("tsfd.urls")),

@@ -44,7 +44,10 @@ def test_compose_scales_out_behind_a_proxy_with_shared_object_storage():
         env = services[name]["environment"]
         # Documents and packets go to the object store, not a node's disk.
         assert env["S3_BUCKET"] and env["S3_ENDPOINT_URL"] == "http://objects:9000"
-        assert "volumes" not in services[name]
+        # The one volume is shared by every node, never one node's own: the metrics files
+        # each process writes and any node's /metrics adds up (README "Monitoring").
+        assert services[name].get("volumes", ["metrics:/app/metrics"]) == ["metrics:/app/metrics"]
+        assert env["PROMETHEUS_MULTIPROC_DIR"] == "/app/metrics"
     assert "migrate" not in services["web"]["command"]  # one migration, not one per replica
 
 
