@@ -20,13 +20,10 @@ Page labels give the front matter 1, 2, 3 … and every page of annex sheet n "A
 viewer shows the same numbers as the printed footers.
 """
 
-import logging
 from io import BytesIO
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf, String
-
-logging.getLogger("pikepdf").setLevel(logging.WARNING)  # one INFO line at first use
 
 
 def _nums(tree):
