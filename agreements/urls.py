@@ -22,4 +22,15 @@ urlpatterns = [
     path("<int:pk>/participants/", views.ParticipantsView.as_view(), name="participants"),
     path("<int:pk>/signatories/", views.SignatoriesView.as_view(), name="signatories"),
     path("<int:pk>/transition/", views.TransitionView.as_view(), name="transition"),
+    path("coordination/", views.CoordinationListView.as_view(), name="coordination_list"),
+    path(
+        "coordination/<int:pk>/answer/",
+        views.CoordinationAnswerView.as_view(),
+        name="coordination_answer",
+    ),
+    path(
+        "coordination/<int:pk>/overrule/",
+        views.CoordinationOverruleView.as_view(),
+        name="coordination_overrule",
+    ),
 ]

@@ -8,6 +8,9 @@ router.register(
     "agreements/participants", views.ParticipantViewSet, basename="api-agreement-participants"
 )
 router.register(
+    "agreements/coordination", views.CoordinationViewSet, basename="api-agreement-coordination"
+)
+router.register(
     "agreements/legal-authorities",
     views.LegalAuthorityViewSet,
     basename="api-legal-authorities",
