@@ -241,7 +241,7 @@ SignatoryFormSet = core_forms.child_formset(Agreement, SignatoryForm, extra=0, c
 class CoordinationAnswerForm(PortalFormMixin, forms.Form):
     """An office's answer, entered by its people or by the agreement's team for it."""
 
-    answer = forms.ChoiceField(choices=Coordination.Answer.choices, widget=forms.RadioSelect)
+    answer = forms.ChoiceField(choices=[("", "— choose —"), *Coordination.Answer.choices])
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
