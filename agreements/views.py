@@ -70,9 +70,17 @@ class AgreementDetailView(generic.ObjectDetailView):
         coordinations = list(
             agreement.coordinations.select_related("office", "answered_by", "overruled_by")
         )
+        # Who may answer or overrule, read once for the page (not once a row).
+        on_team = permissions.can(user, "change", agreement)
+        may_decide = user.has_perm(workflow.APPROVE_PERM)
+        mine = (
+            set(user.coordinating_offices.values_list("pk", flat=True)) if coordinations else set()
+        )
         for row in coordinations:
-            row.may_answer = may_answer(user, agreement, row)
-            row.may_overrule = may_overrule(user, agreement, row)
+            row.may_answer = row.current and (on_team or row.office_id in mine)
+            row.may_overrule = (
+                row.current and may_decide and row.state == Coordination.State.NON_CONCURRED
+            )
         return {
             "coordinations": [c for c in coordinations if c.current],
             "earlier_coordinations": [c for c in coordinations if not c.current],
