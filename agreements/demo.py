@@ -348,8 +348,13 @@ def seed(context):
                 "c175_reference": f"C175-{granted:%Y}-{100 + index}",
                 "c175_scope": "negotiate" if status in NEGOTIATING else "both",
             }
-        elif status == "rad_requested":
-            authority_fields["c175_requested_on"] = today - timedelta(days=12)
+        elif status == "rad_requested":  # granted while the RAD is being staffed
+            authority_fields = {
+                "c175_requested_on": today - timedelta(days=40),
+                "c175_granted_on": today - timedelta(days=5),
+                "c175_reference": "C175-2026-031",
+                "c175_scope": "negotiate",
+            }
         ending_fields = {}
         if status in ("terminated", "termination_proposed"):
             ending_fields = {

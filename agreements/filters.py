@@ -106,8 +106,18 @@ class CoordinationFilterSet(PortalFilterSet):
     office = filters.ModelChoiceFilter(queryset=CoordinatingOffice.objects.all())
     stage = checkboxes(Coordination.Stage.choices)
     state = checkboxes(Coordination.State.choices, method="in_state", label="Answer")
-    current = filters.BooleanFilter(label="Current round only")
-    mine = filters.BooleanFilter(method="my_offices", label="My offices only")
+    current = filters.ChoiceFilter(
+        choices=[("current", "The current round"), ("earlier", "Earlier rounds")],
+        method="in_round",
+        label="Round",
+        empty_label="Every round",
+    )
+    mine = filters.ChoiceFilter(
+        choices=[("mine", "My offices only")],
+        method="my_offices",
+        label="Offices",
+        empty_label="Every office",
+    )
     agreement = filters.ModelChoiceFilter(
         queryset=Agreement.objects.all(), widget=forms.HiddenInput
     )
@@ -123,6 +133,11 @@ class CoordinationFilterSet(PortalFilterSet):
         for state in value:
             condition |= Coordination.state_q(state, timezone.localdate())
         return queryset.filter(condition)
+
+    def in_round(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(current=value == "current")
 
     def my_offices(self, queryset, name, value):
         if not value:

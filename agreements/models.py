@@ -599,6 +599,7 @@ class Coordination(ChildRecord):
     overrule_reason = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = "coordination answer"
         ordering = ["agreement", "-current", "stage", "due_on", "office__name"]
         constraints = [
             models.UniqueConstraint(

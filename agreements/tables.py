@@ -106,7 +106,7 @@ class CoordinationTable(PortalTable):
     title = tables.Column(
         accessor="agreement__title", verbose_name="Title", attrs={"td": {"class": "wrap"}}
     )
-    stage = tables.Column()
+    stage = tables.Column(verbose_name="Request")
     office = tables.Column(order_by=("office__name",))
     requested_on = tables.DateColumn(verbose_name="Asked", format="Y-m-d")
     due_on = tables.DateColumn(verbose_name="Due", format="Y-m-d")
