@@ -176,7 +176,7 @@ class Agreement(VersionedModel, AuditedModel, MarkedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        help_text="The framework MOU this arrangement is concluded under.",
+        help_text="The framework agreement in force this arrangement is concluded under.",
     )
     amends = models.ForeignKey(
         "self",
@@ -184,7 +184,7 @@ class Agreement(VersionedModel, AuditedModel, MarkedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="amendments",
-        help_text="The agreement this amendment changes.",
+        help_text="The agreement, signed or in force, that this amendment changes.",
     )
     programs = models.ManyToManyField("programs.Program", blank=True, related_name="agreements")
     # The level of the information to be exchanged under the agreement: a fact about the

@@ -451,6 +451,8 @@ def progress(obj):
         position = MAIN_PATH.index(obj.status)
     elif obj.status == S.RETURNED:
         position = MAIN_PATH.index(S.SSOI_DRAFTING)
+    elif obj.status == S.TERMINATION_PROPOSED:  # still in force until leadership decides
+        position = MAIN_PATH.index(S.IN_FORCE)
     elif obj.status in (S.EXPIRED, S.TERMINATED, S.SUPERSEDED):
         position = len(MAIN_PATH)
     else:

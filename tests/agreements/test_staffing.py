@@ -612,3 +612,12 @@ def test_the_detail_page_shows_coordination_and_authority(client, users, offices
     assert 'id="coordination"' in page and "Office of General Counsel" in page
     assert "Negotiate and conclude: granted 2025-04-01" in page
     assert timezone.localdate()  # the page is read at today's date
+
+
+def test_a_proposed_termination_is_still_on_the_lifecycle(client, users):
+    agreement = in_force(users)
+    Agreement.objects.filter(pk=agreement.pk).update(status="termination_proposed")
+    client.force_login(users["leader"])
+    page = client.get(agreement.get_absolute_url()).text
+    assert "its lifecycle has ended" not in page
+    assert "Approve termination or withdrawal" in page and "Keep the agreement" in page
