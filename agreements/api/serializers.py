@@ -2,7 +2,14 @@ from rest_framework import serializers
 
 from agreements import workflow
 from agreements.forms import AGREEMENT_FIELDS, PARTICIPANT_FIELDS, SIGNATORY_FIELDS
-from agreements.models import Agreement, AgreementParticipant, Coordination, LegalAuthority
+from agreements.models import (
+    Agreement,
+    AgreementParticipant,
+    CoordinatingOffice,
+    Coordination,
+    LegalAuthority,
+    NoAuthorityReason,
+)
 from core import api, permissions
 from core.api import ModelCleanSerializer, RestrictedRelatedField
 from core.models import Organization
@@ -13,6 +20,18 @@ class LegalAuthoritySerializer(serializers.ModelSerializer):
     class Meta:
         model = LegalAuthority
         fields = ["id", "name", "citation", "description", "active"]
+
+
+class NoAuthorityReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NoAuthorityReason
+        fields = ["id", "name", "description", "active"]
+
+
+class CoordinatingOfficeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CoordinatingOffice
+        fields = ["id", "name", "short_name", "asked_by_default", "days_to_answer", "active"]
 
 
 class AgreementParticipantSerializer(ModelCleanSerializer):

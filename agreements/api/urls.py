@@ -15,6 +15,16 @@ router.register(
     views.LegalAuthorityViewSet,
     basename="api-legal-authorities",
 )
+router.register(
+    "agreements/no-authority-reasons",
+    views.NoAuthorityReasonViewSet,
+    basename="api-no-authority-reasons",
+)
+router.register(
+    "agreements/coordinating-offices",
+    views.CoordinatingOfficeViewSet,
+    basename="api-coordinating-offices",
+)
 router.register("agreements", views.AgreementViewSet, basename="api-agreements")
 
 urlpatterns = router.urls

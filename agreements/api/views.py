@@ -9,7 +9,14 @@ from rest_framework.response import Response
 from agreements import workflow
 from agreements.api import serializers
 from agreements.filters import AgreementFilterSet, CoordinationFilterSet
-from agreements.models import Agreement, AgreementParticipant, Coordination, LegalAuthority
+from agreements.models import (
+    Agreement,
+    AgreementParticipant,
+    CoordinatingOffice,
+    Coordination,
+    LegalAuthority,
+    NoAuthorityReason,
+)
 from agreements.views import may_answer, may_overrule
 from core.api import (
     HistoryMixin,
@@ -137,3 +144,19 @@ class CoordinationViewSet(viewsets.ReadOnlyModelViewSet):
             serializers.CoordinationOverruleSerializer(data=request.data),
             lambda row, data: row.overrule(request.user, data["reason"]),
         )
+
+
+class NoAuthorityReasonViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reasons an agreement needs no Circular 175 authority (reference data, admin-edited)."""
+
+    queryset = NoAuthorityReason.objects.all()
+    serializer_class = serializers.NoAuthorityReasonSerializer
+    filterset_fields = ["active"]
+
+
+class CoordinatingOfficeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Offices asked to coordinate on agreements (reference data, admin-edited)."""
+
+    queryset = CoordinatingOffice.objects.all()
+    serializer_class = serializers.CoordinatingOfficeSerializer
+    filterset_fields = ["active", "asked_by_default"]
