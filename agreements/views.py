@@ -304,7 +304,7 @@ class CoordinationAnswerView(CoordinationActionView):
         return {"answer": row.answer, "comment": row.comment}
 
     def act(self, user, row, data):
-        row.record_answer(user, data["answer"], data["comment"])
+        workflow.record_answer(row, user, data["answer"], data["comment"])
 
 
 class CoordinationOverruleView(CoordinationActionView):

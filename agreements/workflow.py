@@ -25,6 +25,7 @@ from django.utils import timezone
 from agreements.models import Agreement, CoordinatingOffice, Coordination
 from core import permissions, teams
 from core.models import Document, TransitionLog
+from core.notifications import notify
 
 # timeline is not used here: the pages and the API read it from this module.
 from core.workflow import Transition, Who, Workflow, timeline  # noqa: F401
@@ -312,6 +313,25 @@ def open_coordination(obj, stage, today=None):
         row.save()
         rows.append(row)
     return rows
+
+
+def record_answer(row, user, answer, comment):
+    """An office's answer, as `user` enters it; a non-concurrence tells the agreement's team
+    and the approving officials at once (it blocks their next step)."""
+    row = row.record_answer(user, answer, comment)
+    if answer == Coordination.Answer.NON_CONCUR:
+        agreement = row.agreement
+        people = [u for u in team_and_approvers(agreement) if u is not None and u != user]
+        if people:
+            notify(
+                people,
+                f"{agreement.number}: {row.office} non-concurs",
+                body=f"{row.office} non-concurs ({row.get_stage_display().lower()}): "
+                f"{row.comment}\n\nThe decision waits until the office changes its answer "
+                "or leadership overrules it.",
+                url=agreement.get_absolute_url() + "#coordination",
+            )
+    return row
 
 
 def previous_state(obj):

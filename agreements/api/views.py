@@ -127,7 +127,9 @@ class CoordinationViewSet(viewsets.ReadOnlyModelViewSet):
             pk,
             may_answer,
             serializers.CoordinationAnswerSerializer(data=request.data),
-            lambda row, data: row.record_answer(request.user, data["answer"], data["comment"]),
+            lambda row, data: workflow.record_answer(
+                row, request.user, data["answer"], data["comment"]
+            ),
         )
 
     @extend_schema(

@@ -383,6 +383,10 @@ def test_a_non_concurrence_blocks_until_withdrawn_or_overruled(client, users, of
         f"/agreements/coordination/{legal.pk}/answer/",
         {"answer": "non_concur", "comment": "The liability clause is not acceptable."},
     )
+    # The team and the approving officials hear of the non-concurrence at once.
+    told = Notification.objects.filter(subject__contains="non-concurs")
+    assert {"pm", "staff", "leader"} <= set(told.values_list("user__username", flat=True))
+    assert "ogc-counsel" not in set(told.values_list("user__username", flat=True))
     # The team enters the comptroller's concurrence on its behalf: the record says who.
     client.force_login(users["staff"])
     client.post(f"/agreements/coordination/{money.pk}/answer/", {"answer": "concur"})
