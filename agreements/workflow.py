@@ -3,7 +3,9 @@
 concept → SSOI drafting → authority to develop requested → authorized to negotiate
 (or returned / disapproved) → in negotiation → text agreed → final approval requested →
 authorized to conclude → awaiting signatures → concluded → in force → expired /
-terminated / superseded; withdrawn from any state before concluded.
+(termination proposed → approved by leadership) terminated or withdrawn / superseded;
+withdrawn from any state before concluded. The two requests open a coordination of the
+offices (agreements.models.Coordination) that the decisions wait for.
 
 Who may act, in words:
 - "the team": anyone who may change the agreement (team editors and leads, the
