@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from agreements.deadlines import due_for_action
 from agreements.models import Agreement
+from agreements.pipeline import pipeline_of
 from core import permissions
 
 
@@ -23,4 +24,8 @@ def pipeline(user):
         for value, label in Agreement.Status.choices
         if value in counts
     ]
-    return {"rows": rows, "total": sum(counts.values())} if rows else None
+    if not rows:
+        return None
+    # The same chart and numbers as the leadership packet's "Agreements and disclosures
+    # at a glance" (agreements.pipeline).
+    return {"rows": rows, "total": sum(counts.values()), **pipeline_of(visible.order_by())}

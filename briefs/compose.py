@@ -1,4 +1,6 @@
-"""A Brief to one HTML document, through the print templates in templates/briefs/print/."""
+"""A Brief to the HTML of its parts, through the print templates in templates/briefs/print/."""
+
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,32 +21,83 @@ def as_of_text(moment):
 
 
 def contents_of(brief):
-    """(anchor, label, level) entries: every section, program sheets under one heading."""
+    """(anchor, label, level, sheet) entries: every section, program sheets under one
+    heading. An annex sheet's entry gives its sheet number ("A-3") instead of a page."""
     entries = []
-    for section in brief.sections:
+    annex_from = brief.annex_from if brief.annex_from is not None else len(brief.sections)
+    for i, section in enumerate(brief.sections):
+        sheet = f"A-{i - annex_from + 1}" if i >= annex_from else ""
         if section.program_step and section.program_step[0] == 1:
-            entries.append({"anchor": "program-briefs", "label": "Program briefs", "level": 1})
+            band = section.context.get("band") or "Program briefs"
+            entries.append({"anchor": "program-briefs", "label": band, "level": 1, "sheet": sheet})
         entries.append(
             {
                 "anchor": section.key,
                 "label": section.title,
                 "level": 2 if section.program_step else 1,
+                "sheet": sheet,
             }
         )
     return entries
 
 
+def sheets_per_part():
+    return getattr(settings, "BRIEFS_SHEETS_PER_PART", 8)
+
+
+@dataclass
+class Part:
+    """One separately rendered piece of a brief's PDF (see briefs/join.py)."""
+
+    html: str
+    sheets: dict = field(default_factory=dict)  # anchor -> annex sheet number
+    continues: bool = False  # a later chunk of the annex: its outline goes under the band
+
+
 def compose(brief, requester, on_section=None):
-    """The document's HTML. `on_section(i, n, section)` is called before each section."""
+    """The brief's HTML parts, in order. `on_section(i, n, section)` is called before
+    each section.
+
+    A brief without an annex is one part. A leadership packet with its program sheets
+    is the front matter (cover, contents, read-ahead, lists), then the annex in parts of
+    at most BRIEFS_SHEETS_PER_PART sheets: the parts are laid out at once on separate
+    cores and joined. So that no part depends on another's page count, the front
+    matter is numbered "Page 3 of 16" and every annex page by its sheet, "Sheet A-3 of
+    A-50"; the contents give each annex sheet's number, and the front's links to the
+    sheets land on them through placeholder anchors the join replaces.
+    """
     marking = brief.marking
-    as_of = as_of_text(brief.data_as_of)
-    parts = []
     total = len(brief.sections)
+    rendered = []
     for i, section in enumerate(brief.sections, start=1):
         if on_section is not None:
             on_section(i, total, section)
         html = render_to_string(section.template, {"section": section, **section.context})
-        parts.append({"section": section, "html": html, "marking": section.marking or marking})
+        rendered.append({"section": section, "html": html, "marking": section.marking or marking})
+    if brief.annex_from is None or brief.annex_from >= total:
+        return [Part(_document(brief, requester, rendered, front=True))]
+    front, annex = rendered[: brief.annex_from], rendered[brief.annex_from :]
+    for number, item in enumerate(annex, start=1):
+        item["sheet"] = number
+    placeholders = ["program-briefs", *(item["section"].key for item in annex)]
+    parts = [Part(_document(brief, requester, front, front=True, placeholders=placeholders))]
+    size = max(1, sheets_per_part())
+    for start in range(0, len(annex), size):
+        chunk = annex[start : start + size]
+        parts.append(
+            Part(
+                _document(brief, requester, chunk, annex_total=len(annex)),
+                sheets={item["section"].key: item["sheet"] for item in chunk},
+                continues=start > 0,
+            )
+        )
+    return parts
+
+
+def _document(brief, requester, parts, front=False, placeholders=(), annex_total=0):
+    """One part's HTML: the cover and contents come with the front matter only."""
+    marking = brief.marking
+    as_of = as_of_text(brief.data_as_of)
     requester_name = requester.get_full_name() or requester.get_username()
     header = f"IC Portal · {brief.title}"
     return render_to_string(
@@ -52,9 +105,12 @@ def compose(brief, requester, on_section=None):
         {
             "brief": brief,
             "parts": parts,
+            "cover": front and brief.cover,
+            "placeholders": placeholders,
+            "annex_total": annex_total,
             "marking": marking,
             "designation": brief.designation,
-            "contents": contents_of(brief) if brief.contents else [],
+            "contents": contents_of(brief) if front and brief.contents else [],
             "requester": requester_name,
             "author": f"IC Portal, {settings.DESIGNATION_CONTROLLED_BY}",
             "keywords": f"{brief.title}, {marking}, IC Portal",

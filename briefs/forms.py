@@ -79,6 +79,13 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
         "leadership packet, or the last 7 days.",
     )
 
+    without_annex = forms.BooleanField(
+        required=False,
+        label="Leave out the program sheets (annex)",
+        help_text="The read-ahead, the quad charts of programs needing attention and the "
+        "lists stay; the page per program is left out.",
+    )
+
     # form field -> the programs filter's parameter
     FILTERS = {
         "phase": "phase",
@@ -172,6 +179,8 @@ class PacketRequestForm(PortalFormMixin, forms.Form):
             forum = data["forum"]
             return f"Read-ahead: {forum.short_name}", {"forum": forum.pk}
         since = {"since": data["since"].isoformat()} if data.get("since") else {}
+        if data.get("without_annex"):
+            since["annex"] = False
         if data.get("view"):
             return f"Leadership packet: {data['view'].name}", {"view": data["view"].pk, **since}
         if data.get("query"):
@@ -204,8 +213,11 @@ class SubscriptionForm(PacketRequestForm):
     def initial_of(cls, subscription):
         """The form's fields for a saved subscription: its filter back in the check boxes
         when the form's filters can say it, else as the typed filter."""
-        initial = {"weekday": subscription.weekday}
         parameters = subscription.parameters
+        initial = {
+            "weekday": subscription.weekday,
+            "without_annex": parameters.get("annex", True) is False,
+        }
         if "view" in parameters:
             return initial | {"view": parameters["view"]}
         query = QueryDict(parameters.get("query", ""))

@@ -17,7 +17,7 @@ from briefs.compose import compose
 from briefs.content import build
 from briefs.content.base import BriefError
 from briefs.models import Packet, packet_path
-from briefs.pdf import render_pdf
+from briefs.pdf import render_parts
 from core.audit import audit_context
 from core.auth import record_event
 from core.models import SecurityEvent
@@ -134,7 +134,7 @@ def render(packet, user, run):
             step = f"Composing “{section.title}”"
         run.report(COLLECT + (COMPOSE - COLLECT) * i / total, step)
 
-    html = compose(brief, user, on_section)
+    parts = compose(brief, user, on_section)
     front, expected = page_estimate(brief, programs)
     run.report(COMPOSE, "Laying out the pages", force=True)
 
@@ -148,9 +148,10 @@ def render(packet, user, run):
         if stage != "page":
             run.report(*stages[stage])
             return
-        # Program sheets are one page each, after the front matter: name the program.
+        # A one-part brief lays its pages out in order: past the front matter they are
+        # the program sheets, one page each. Parts laid out at once count pages overall.
         program = number - front
-        if 1 <= program <= programs:
+        if len(parts) == 1 and 1 <= program <= programs:
             step = f"Laying out program {program} of {programs}"
         else:
             step = f"Laying out page {number} of about {expected}"
@@ -160,7 +161,7 @@ def render(packet, user, run):
     def on_write():
         run.report(LAYOUT, "Writing the PDF", force=True)
 
-    pdf, pages = render_pdf(html, on_progress=on_progress, on_write=on_write)
+    pdf, pages = render_parts(parts, on_progress=on_progress, on_write=on_write)
     return pdf, pages, brief
 
 

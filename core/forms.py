@@ -261,6 +261,13 @@ class SavedViewForm(PortalFormMixin, forms.ModelForm):
             else (Group.objects.filter(user=user) if user else Group.objects.none())
         )
         self.fields["shared_with"].queryset = groups
+        if user and not user.is_superuser:
+            # The groups the request has read already (role_names): no query to list them.
+            from core.roles import user_groups
+
+            self.fields["shared_with"].choices = [("", "---------")] + [
+                (g.pk, g.name) for g in sorted(user_groups(user), key=lambda g: g.name)
+            ]
         self.fields["shared_with"].label = "Share with (optional)"
         self.fields["columns"].required = False
 

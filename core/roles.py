@@ -46,10 +46,18 @@ def sync_roles(group_model, permission_model):
         group.permissions.set(wanted)
 
 
+def user_groups(user):
+    """The user's groups, read once per user object (i.e. request) for every use."""
+    kept = getattr(user, "_portal_groups", None)
+    if kept is None:
+        kept = user._portal_groups = tuple(user.groups.all())
+    return kept
+
+
 def role_names(user):
     """The user's roles, in the order above (read once per user object, i.e. request)."""
     kept = getattr(user, "_role_names", None)
     if kept is None:
-        names = {g.name for g in user.groups.all()}
+        names = {g.name for g in user_groups(user)}
         kept = user._role_names = tuple(r for r in ROLE_PERMISSIONS if r in names)
     return list(kept)

@@ -22,6 +22,9 @@ CONSENT_KEY = "consent_accepted_at"
 NOTICES = {
     "idle": "Your session ended because it was idle too long. Sign in again to continue.",
     "signedout": "You have signed out.",
+    "oidc": "Your organisation's sign-in did not let you in: the sign-in was cancelled, or "
+    "your account has no IC Portal role, or it is locked or disabled. Ask your IC Portal "
+    "administrator.",
 }
 
 
@@ -84,6 +87,8 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["notice"] = NOTICES.get(self.request.GET.get("reason"))
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        context["oidc_provider_name"] = settings.OIDC_PROVIDER_NAME
         return context
 
     def form_valid(self, form):

@@ -78,6 +78,29 @@ if AUTH_REMOTE_USER:
     )
 REMOTE_USER_HEADER = env("REMOTE_USER_HEADER", default="HTTP_X_REMOTE_USER")
 
+# OpenID Connect sign-in (core/oidc.py, mozilla-django-oidc): on when OIDC_CLIENT_ID is set.
+# The provider's groups map to portal roles through OIDC_GROUP_ROLES, e.g.
+# "ic-staff=IC Staff,ic-leaders=Leadership"; a person with no mapped group is refused.
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your organisation's account")
+# The provider's endpoints, as its /.well-known/openid-configuration lists them.
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile groups")
+OIDC_USE_PKCE = True
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_GROUP_ROLES = dict(
+    pair.split("=", 1) for pair in env.list("OIDC_GROUP_ROLES", default=[]) if "=" in pair
+)
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(0, "core.oidc.PortalOIDCBackend")
+
 ROOT_URLCONF = "icportal.urls"
 WSGI_APPLICATION = "icportal.wsgi.application"
 
@@ -181,6 +204,26 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# Documents and generated PDFs: the local folder above (the embedded default, one node),
+# or S3-compatible object storage shared by every web node and worker (django-storages)
+# when S3_BUCKET is set. Files are private (no public ACL) and always served through the
+# portal's permission-checked download views, never by a link to the store.
+S3_BUCKET = env("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+            "region_name": env("S3_REGION", default="us-east-1"),
+            "access_key": env("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default=None),
+            "location": env("S3_PREFIX", default=""),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=25)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
@@ -302,6 +345,12 @@ BRIEFS_STALE_SECONDS = env.int("BRIEFS_STALE_SECONDS", default=300)
 BRIEFS_MAX_ATTEMPTS = env.int("BRIEFS_MAX_ATTEMPTS", default=3)
 BRIEFS_MAX_PROGRAMS = env.int("BRIEFS_MAX_PROGRAMS", default=400)
 BRIEFS_MAX_ACTIVE_PER_USER = env.int("BRIEFS_MAX_ACTIVE_PER_USER", default=5)
+# A leadership packet's annex is laid out in parts of this many program sheets, up to
+# BRIEFS_RENDER_PROCESSES at once (0: one per core), each process niced by
+# BRIEFS_RENDER_NICE so the web keeps the CPU it needs (briefs/pdf.py, briefs/join.py).
+BRIEFS_SHEETS_PER_PART = env.int("BRIEFS_SHEETS_PER_PART", default=8)
+BRIEFS_RENDER_PROCESSES = env.int("BRIEFS_RENDER_PROCESSES", default=0)
+BRIEFS_RENDER_NICE = env.int("BRIEFS_RENDER_NICE", default=10)
 
 # Scheduled checks (reminders, due items). Each app adds its entries here.
 CELERY_BEAT_SCHEDULE = {

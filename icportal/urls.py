@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core import oidc
 from core import views as core_views
 
 admin.site.site_header = "IC Portal administration"
@@ -15,6 +16,9 @@ urlpatterns = [
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", core_views.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", core_views.profile, name="profile"),
+    # Sign-in through the organisation's OpenID Connect provider (404 unless configured).
+    path("oidc/authenticate/", oidc.SignInView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("core.urls")),
     path("programs/", include("programs.urls")),

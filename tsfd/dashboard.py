@@ -9,6 +9,7 @@ from django.utils import timezone
 from core import permissions
 from tsfd.models import DisclosureRequest
 from tsfd.queue import approver_queues, review_queue
+from tsfd.throughput import throughput_of
 
 
 def my_reviews(user):
@@ -53,4 +54,6 @@ def throughput(user):
         "decided": len(decided),
         "median_days": round(median(days)) if days else None,
         "open": open_cases,
+        # The same chart and numbers as the leadership packet (tsfd.throughput).
+        "flow": throughput_of(visible.order_by()),
     }

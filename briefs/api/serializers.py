@@ -89,3 +89,8 @@ class PacketRequestSerializer(serializers.Serializer):
     partner_country = serializers.ListField(
         child=serializers.CharField(max_length=3), required=False, help_text="ISO alpha-3 codes"
     )
+    without_annex = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="leadership: leave out the page per program (the annex)",
+    )

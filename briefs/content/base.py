@@ -57,6 +57,7 @@ class Brief:
     data_as_of: object
     cover: bool = False
     contents: bool = False
+    annex_from: int | None = None  # sections from this index on are the annex's sheets
 
     @property
     def records(self):

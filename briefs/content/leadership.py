@@ -9,9 +9,11 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementParticipant
+from agreements.pipeline import pipeline_of
 from briefs.content.base import Brief, BriefError, Section, visible
 from briefs.content.changes import changes_since, since_for
 from briefs.content.program import check_size, program_sheets, sheet_sections
+from briefs.content.quad import AGREEMENT_DECISIONS, needing_attention, quad
 from briefs.content.records import (
     FORA_WINDOW_DAYS,
     action_item_records,
@@ -25,6 +27,8 @@ from core.models import SavedView
 from programs.dashboard import portfolio_of
 from programs.filters import ProgramFilterSet
 from programs.models import Program
+from tsfd.models import DisclosureRequest
+from tsfd.throughput import throughput_of
 
 EXPIRY_WINDOW_DAYS = 180
 TERMINAL_AGREEMENT_STATES = {"expired", "terminated", "superseded", "withdrawn", "disapproved"}
@@ -32,6 +36,9 @@ ACTIVE_AGREEMENT_STATES = {"concluded", "in_force"}
 # A leadership packet lists the most urgent open cases and action items, not all of them:
 # at office scale there are thousands, and the portal holds the full lists.
 LEADERSHIP_ROWS = 40
+# Quad charts in the packet: the most urgent programs needing attention (two a page); the
+# others are named under them.
+QUAD_CHARTS = 6
 
 
 def selected_programs(user, parameters):
@@ -112,13 +119,6 @@ def agreement_pipeline(user, program_ids=None):
     }
 
 
-# What leadership decides on an agreement waiting in each step (agreements/workflow.py).
-AGREEMENT_DECISIONS = {
-    "rad_requested": "Authorize the development and negotiation of",
-    "final_approval_requested": "Authorize the conclusion of",
-}
-
-
 def decisions_needed(pipeline, cases):
     """Each decision waiting on someone: what is decided, by whom, by when (the waiting
     time where the portal holds no date). A red program or a late report is not a
@@ -132,7 +132,7 @@ def decisions_needed(pipeline, cases):
         decisions.append(
             {
                 "code": agreement.number,
-                "what": f"{AGREEMENT_DECISIONS[agreement.status]} {agreement.title}",
+                "what": f"{AGREEMENT_DECISIONS[agreement.status].capitalize()} {agreement.title}",
                 "who": AGREEMENT_APPROVER.words,
                 "when": f"asked {days} day{'s' if days != 1 else ''} ago",
                 "late": False,
@@ -170,10 +170,12 @@ def leadership_packet(user, parameters, as_of):
     overdue_items = [i for i in items if i.due_date < today]
     program_records = [s.program for s in sheets]
     health = {h: [s for s in sheets if s.program.health == h] for h in ("green", "yellow", "red")}
+    attention = needing_attention(sheets)
     context = {
         "sheets": sheets,
         "health": health,
         "declining": [s for s in sheets if s.program.health_trend == "declining"],
+        "attention": attention,
         "overdue_milestones": sum(len(s.overdue_milestones) for s in sheets),
         "programs_with_overdue": sum(1 for s in sheets if s.overdue_milestones),
         "pipeline": pipeline,
@@ -195,15 +197,18 @@ def leadership_packet(user, parameters, as_of):
     since, basis = since_for(user, parameters, as_of)
     changes = changes_since(user, program_records, since, basis, program_ids)
     cases_shown, items_shown = cases[:LEADERSHIP_ROWS], items[:LEADERSHIP_ROWS]
+    flow_agreements = visible(Agreement.objects.all(), user)
+    flow_cases = visible(DisclosureRequest.objects.all(), user)
+    if program_ids is not None:
+        flow_agreements = flow_agreements.filter(programs__in=program_ids).distinct()
+        flow_cases = flow_cases.filter(
+            Q(program__in=program_ids) | Q(agreement__programs__in=program_ids)
+        ).distinct()
+    quads = [quad(sheet, reasons) for sheet, reasons in attention[:QUAD_CHARTS]]
+    annex = parameters.get("annex", True) is not False
     sections = [
+        # The read-ahead: four pages.
         bottom_line,
-        Section(
-            key="glance",
-            title="Portfolio at a glance",
-            template="briefs/print/_glance.html",
-            context=portfolio_of(Program.objects.filter(pk__in=[p.pk for p in program_records])),
-            records=program_records,
-        ),
         Section(
             key="changes",
             title="What changed",
@@ -212,13 +217,32 @@ def leadership_packet(user, parameters, as_of):
             records=changes.records,
         ),
         Section(
-            key="portfolio",
-            title="Portfolio",
-            template="briefs/print/_portfolio.html",
-            context={"sheets": sheets},
+            key="glance",
+            title="Portfolio at a glance",
+            template="briefs/print/_glance.html",
+            context=portfolio_of(Program.objects.filter(pk__in=[p.pk for p in program_records])),
             records=program_records,
         ),
-        *sheet_sections(sheets, level=2),
+        Section(
+            key="flow",
+            title="Agreements and disclosures at a glance",
+            template="briefs/print/_flow.html",
+            context={
+                **pipeline_of(flow_agreements.order_by()),
+                **throughput_of(flow_cases.order_by()),
+            },
+        ),
+        Section(
+            key="needing-attention",
+            title="Programs needing attention",
+            template="briefs/print/_quads.html",
+            context={
+                "quads": quads,
+                "total": len(attention),
+                "rest": [s.program.code for s, _ in attention[QUAD_CHARTS:]],
+            },
+            records=[r for q in quads for r in q["sheet"].records],
+        ),
         Section(
             key="agreements",
             title="Agreement pipeline",
@@ -251,7 +275,18 @@ def leadership_packet(user, parameters, as_of):
             },
             records=action_item_records(items_shown),
         ),
+        Section(
+            key="portfolio",
+            title="Portfolio",
+            template="briefs/print/_portfolio.html",
+            context={"sheets": sheets, "annex": annex},
+            records=program_records,
+        ),
     ]
+    annex_from = None
+    if annex and sheets:
+        annex_from = len(sections)
+        sections += sheet_sections(sheets, level=2, band="Annex: program sheets")
     count = len(sheets)
     brief = Brief(
         kind="leadership",
@@ -262,6 +297,7 @@ def leadership_packet(user, parameters, as_of):
         data_as_of=as_of,
         cover=True,
         contents=True,
+        annex_from=annex_from,
     )
     # The summary counts everything in the packet, so it carries the packet's marking.
     bottom_line.records = brief.records

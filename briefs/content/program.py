@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 
 from agreements.models import Agreement
 from briefs.content.base import Brief, BriefError, Section, max_programs, visible, visible_ids
+from briefs.content.quad import quad
 from briefs.content.records import (
     open_case_queryset,
     with_visible_blocks,
@@ -169,12 +170,28 @@ def program_brief(user, parameters, as_of):
         if len(sheets) == 1
         else f"Program briefs: {len(sheets)} programs"
     )
+    sections = []
+    for sheet_section, sheet in zip(
+        sheet_sections(sheets, level=2, band="Program brief"), sheets, strict=True
+    ):
+        code = sheet.program.code
+        sections.append(
+            Section(
+                key=f"program-quad-{sheet.program.pk}",
+                title=f"{code} quad chart",
+                template="briefs/print/_quad_page.html",
+                context={"q": quad(sheet)},
+                records=sheet.records,
+                level=2,
+            )
+        )
+        sections.append(sheet_section)
     return Brief(
         kind="program",
         title=title,
         subject="One-page brief of "
         + ", ".join(s.program.code for s in sheets[:10])
         + (" and others" if len(sheets) > 10 else ""),
-        sections=sheet_sections(sheets, level=2, band="Program brief"),
+        sections=sections,
         data_as_of=as_of,
     )

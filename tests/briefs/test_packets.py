@@ -83,11 +83,22 @@ def test_program_brief_is_rendered_with_marking_and_page_numbers_on_every_page(
         assert text.count("CUI//CTI") >= 2, f"page {number} lacks its top and bottom marking"
         assert f"Page {number} of {len(pages)}" in text
         assert "Data as of" in text
-    first = pages[0]
-    assert "CP-2026-501 Falcon Radar Study" in first
-    assert "United Kingdom" in first and "60%" in first  # partners and shares
-    assert "CP-2026-501 design review" in first  # milestones
-    assert "FY2026" in first  # funding
+    # The quad chart first: its four quarters, the shares by country code, the timeline.
+    quad, detail = pages[0], pages[1]
+    assert "CP-2026-501 Falcon Radar Study" in quad
+    for quarter in (
+        "STATUS AND HEALTH",
+        "SCHEDULE AGAINST MILESTONES",
+        "COST SHARES AND FUNDING",
+        "ISSUES, RISKS AND THE NEXT DECISION",
+    ):
+        assert quarter in quad
+    assert "USA 60%" in " ".join(quad.split()) and "FY2026" in quad
+    assert "more milestones on the program sheet" in quad.replace("\n", " ")
+    # Then the detail page.
+    assert "United Kingdom" in detail and "60%" in detail  # partners and shares
+    assert "CP-2026-501 design review" in detail  # milestones
+    assert "FY2026" in detail  # funding
 
 
 def test_the_banner_stays_on_one_line_however_long_the_marking(users, run_jobs):
@@ -138,11 +149,15 @@ def test_pdf_is_tagged_with_an_outline_and_metadata(client, users, run_jobs):
         "Leadership packet",
         "Contents",
         "Bottom line and decisions needed",
+        "What changed",
+        "Portfolio at a glance",
+        "Agreements and disclosures at a glance",
+        "Programs needing attention",
         "Portfolio",
-        "Program briefs",
+        "Annex: program sheets",
     ):
         assert heading in outline, heading
-    assert [t for t, _ in outline["Program briefs"]] == [
+    assert [t for t, _ in outline["Annex: program sheets"]] == [
         "CP-2026-600 Outline program 0",
         "CP-2026-601 Outline program 1",
         "CP-2026-602 Outline program 2",
@@ -540,7 +555,7 @@ def test_briefs_page_lists_packets_with_status_size_pages_and_errors(
     done = Packet.objects.exclude(pk=failed.pk).get()
     assert "Program brief: CP-2026-501 Falcon Radar Study" in page
     assert f"/briefs/{done.pk}/download/" in page
-    assert "KB" in page and ">1<" in page.replace(" ", "")  # size and pages
+    assert "KB" in page and ">2<" in page.replace(" ", "")  # size and pages (quad + sheet)
     assert "not in the portal&#x27;s country list" in page
     for form in ("Program brief", "Country brief", "Forum read-ahead", "Leadership packet"):
         assert form in page
@@ -743,7 +758,7 @@ def test_leadership_packet_has_charts_with_their_numbers(users, run_jobs):
     assert rows["Closed"] == ([0, 0, 0], 0)  # not in this selection
     bars = [p for r in glance.context["health_chart"]["rows"] for p in r["parts"] if p["n"]]
     assert [(p["colour"], p["n"]) for p in bars] == [("#00a91c", 1), ("#d83933", 1)]
-    html = compose(brief, users["leader"])
+    html = "".join(part.html for part in compose(brief, users["leader"]))
     assert '<svg class="chart"' in html
     packet = made(run_jobs, users["leader"], "leadership", {"query": "phase=development"})
     text = "".join(read_pdf(packet)[1])

@@ -253,7 +253,7 @@ def test_the_packet_counts_findings_it_shows_and_marks_values_that_break_a_rule(
     brief = leadership_packet(leader, {}, timezone.now())
     bottom = brief.sections[0].context["data_quality"]
     assert bottom["count"] == DataQualityFinding.objects.count()
-    html = compose(brief, leader)
+    html = "".join(part.html for part in compose(brief, leader))
     assert f"Data quality: {bottom['count']} findings on the records in this packet" in html
     portfolio = next(section for section in brief.sections if section.key == "portfolio")
     sheets = {s.program.pk: s for s in portfolio.context["sheets"]}

@@ -31,6 +31,23 @@ def test_compose_has_the_deployment_shape():
     assert (ROOT / "Dockerfile").is_file()
 
 
+def test_compose_scales_out_behind_a_proxy_with_shared_object_storage():
+    """`--scale web=2 --scale worker=2` works: no node keeps state of its own."""
+    services = _compose()["services"]
+    assert {"objects", "bucket", "proxy", "migrate"} <= set(services)
+    # Web nodes publish no port (two replicas could not both bind it); the proxy does.
+    assert "ports" not in services["web"] and services["proxy"]["ports"] == ["8000:80"]
+    config_path = services["proxy"]["volumes"][0].split(":")[0]
+    config = (ROOT / config_path).read_text()
+    assert "server web:8000 resolve" in config and "proxy_pass http://portal" in config
+    for name in ("web", "worker", "beat", "migrate"):
+        env = services[name]["environment"]
+        # Documents and packets go to the object store, not a node's disk.
+        assert env["S3_BUCKET"] and env["S3_ENDPOINT_URL"] == "http://objects:9000"
+        assert "volumes" not in services[name]
+    assert "migrate" not in services["web"]["command"]  # one migration, not one per replica
+
+
 def _module_exists(dotted):
     path = ROOT.joinpath(*dotted.split("."))
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
@@ -39,7 +56,7 @@ def _module_exists(dotted):
 def test_every_compose_command_refers_to_real_code():
     services = _compose()["services"]
     routed_queues = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "beat", "migrate"):
         command = services[name]["command"]
         words = shlex.split(command)
         if words[:2] == ["sh", "-c"]:
