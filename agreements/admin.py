@@ -1,7 +1,14 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from agreements.models import (
+    Agreement,
+    AgreementParticipant,
+    CoordinatingOffice,
+    Coordination,
+    LegalAuthority,
+    NoAuthorityReason,
+)
 from core.admin import RuledAdminMixin
 
 
@@ -20,6 +27,13 @@ class ParticipantInline(admin.TabularInline):
     autocomplete_fields = ("country", "organization")
 
 
+class CoordinationInline(admin.TabularInline):
+    model = Coordination
+    extra = 0
+    fields = ("stage", "office", "current", "requested_on", "due_on", "answer", "comment")
+    readonly_fields = ("answered_by", "overruled_by")
+
+
 @admin.register(Agreement)
 class AgreementAdmin(RuledAdminMixin, GuardedModelAdmin):
     """Agreements, with per-object permissions under “Object permissions” (django-guardian).
@@ -33,6 +47,25 @@ class AgreementAdmin(RuledAdminMixin, GuardedModelAdmin):
     search_fields = ("number", "title")
     list_select_related = ("responsible_official",)
     readonly_fields = ("status",)
-    autocomplete_fields = ("parent", "amends", "programs")
-    inlines = [ParticipantInline]
+    autocomplete_fields = ("parent", "amends", "programs", "no_authority_reason")
+    inlines = [ParticipantInline, CoordinationInline]
     list_per_page = 50
+
+
+@admin.register(NoAuthorityReason)
+class NoAuthorityReasonAdmin(RuledAdminMixin, admin.ModelAdmin):
+    """Why an agreement may need no Circular 175 authority (reference list)."""
+
+    list_display = ("name", "active")
+    list_filter = ("active",)
+    search_fields = ("name",)
+
+
+@admin.register(CoordinatingOffice)
+class CoordinatingOfficeAdmin(RuledAdminMixin, admin.ModelAdmin):
+    """The offices asked to coordinate, with the people who answer for each."""
+
+    list_display = ("name", "short_name", "asked_by_default", "days_to_answer", "active")
+    list_filter = ("active", "asked_by_default")
+    search_fields = ("name", "short_name")
+    filter_horizontal = ("members",)

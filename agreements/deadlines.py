@@ -7,7 +7,12 @@ daily reminder job (agreements.tasks). Both work from a date so tests can move t
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from agreements.models import REPORTING_DAYS, Agreement
+from agreements.models import (
+    REPORTING_DAYS,
+    Agreement,
+    Coordination,
+    coordination_reminder_days,
+)
 from agreements.workflow import ACTIVE, APPROVE_PERM, REQUEST_OF, latest_requesters
 from core import permissions
 
@@ -83,6 +88,7 @@ def due_for_action(user, today, limit=50):
     changeable = permissions.restrict(Agreement.objects.all(), user, "change")
     items = _reporting_items(changeable, today) + _expiry_items(changeable, today)
     items += _approval_items(user)
+    items += _coordination_items(user, today)
     items.sort(key=lambda i: (not i.urgent, i.due or date.max, i.agreement.number))
     return [
         replace(i, days_left=None if i.due is None else (i.due - today).days) for i in items[:limit]
@@ -144,3 +150,59 @@ def reminders_on(today):
             )
         )
     return owed
+
+
+def coordination_reminders_on(today):
+    """[(coordination row, key, subject, body)]: offices that have not answered and whose
+    due date is within the reminder window (settings.COORDINATION_REMINDER_DAYS)."""
+    horizon = today + timedelta(days=coordination_reminder_days())
+    rows = Coordination.objects.filter(
+        current=True, answer="", due_on__gte=today, due_on__lte=horizon
+    ).select_related("agreement", "office")
+    owed = []
+    for row in rows:
+        days = (row.due_on - today).days
+        owed.append(
+            (
+                row,
+                f"coordination:{row.pk}:due:{row.due_on}",
+                f"{row.agreement.number}: {row.office} answer due {row.due_on:%Y-%m-%d}",
+                f"{row.office} is asked to coordinate on {row.agreement} "
+                f"({row.get_stage_display().lower()}). The answer is due in {days} days, on "
+                f"{row.due_on:%Y-%m-%d}; without an answer by then the office counts as "
+                "concurring (silence procedure).",
+            )
+        )
+    return owed
+
+
+def record_silence(today):
+    """Freeze "concurred by silence" into every current unanswered row past its due date
+    (history then shows it). Returns how many rows were recorded."""
+    recorded = 0
+    rows = Coordination.objects.filter(
+        current=True, answer="", silence_recorded_on__isnull=True, due_on__lt=today
+    )
+    for row in rows:
+        row.silence_recorded_on = today
+        row.save()
+        recorded += 1
+    return recorded
+
+
+def _coordination_items(user, today):
+    """Answers the user's offices owe, on agreements they may see."""
+    rows = (
+        permissions.restrict(Coordination.objects.all(), user, "view")
+        .filter(current=True, answer="", due_on__gte=today, office__members=user)
+        .select_related("agreement", "office")
+    )
+    return [
+        DueItem(
+            row.agreement,
+            f"Coordinate for {row.office}",
+            row.due_on,
+            (row.due_on - today).days <= 2,
+        )
+        for row in rows
+    ]

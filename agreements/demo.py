@@ -12,7 +12,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from agreements.models import (
+    Agreement,
+    AgreementParticipant,
+    CoordinatingOffice,
+    Coordination,
+    LegalAuthority,
+    NoAuthorityReason,
+)
 from core import teams
 from core.models import Country, Document, Organization, TransitionLog
 
@@ -41,15 +48,22 @@ TARGET = {
     "conclude": "concluded",
     "enter_into_force": "in_force",
     "expire": "expired",
-    "terminate": "terminated",
+    "propose_termination": "termination_proposed",
+    "approve_termination": "terminated",
     "supersede": "superseded",
     "withdraw": "withdrawn",
 }
-APPROVALS = {"authorize_negotiation", "authorize_conclusion", "return_request"}
+APPROVALS = {
+    "authorize_negotiation",
+    "authorize_conclusion",
+    "return_request",
+    "approve_termination",
+}
 COMMENTS = {
     "return_request": "Rework the SSOI: the cost-sharing and the disclosure basis are unclear.",
     "withdraw": "The partner ministry withdrew its funding; the project will not proceed.",
-    "terminate": "Terminated by mutual consent after the study concluded early.",
+    "propose_termination": "The participants agreed to end the annex: the study concluded early.",
+    "approve_termination": "Termination by mutual consent approved.",
     "authorize_negotiation": "Authority to negotiate granted; keep within the SSOI's scope.",
     "authorize_conclusion": "Legal, fiscal, TSFD and policy reviews complete.",
 }
@@ -68,7 +82,8 @@ def path_to(status):
         "returned": MAIN[:2] + ["return_request"],
         "withdrawn": MAIN[:4] + ["withdraw"],
         "expired": MAIN + ["expire"],
-        "terminated": MAIN + ["terminate"],
+        "terminated": MAIN + ["propose_termination", "approve_termination"],
+        "termination_proposed": MAIN + ["propose_termination"],
         "superseded": MAIN + ["supersede"],
     }
     if status in ends:
@@ -103,7 +118,7 @@ AGREEMENTS = [
     ("PA-CAN-2026-01", "Next Generation Rotorcraft Drivetrain Project Arrangement",
      "project", "in_negotiation", ["USA", "CAN", "NOR"], [3], "2350a", {}, None, None),
     ("IEA-POL-2018-04", "Counter-UAS Information Exchange Annex",
-     "iea", "in_force", ["USA", "POL"], [4], "4001",
+     "iea", "termination_proposed", ["USA", "POL"], [4], "4001",
      {"signed": -2900, "force": -2900, "expires": 400, "reported": 7}, None, None),
     ("LOAN-AUS-2026-02", "Loan of Undersea Autonomy Test Vehicles",
      "loan", "concluded", ["USA", "AUS"], [5], "AECA65",
@@ -149,9 +164,98 @@ SIGNATORIES = {
     "JPN": ("Kenji Arakawa", "Deputy Director, International, ACA (fictional)"),
     "NOR": ("Ingrid Solberg", "Senior Adviser, NDMP (fictional)"),
 }
-SIGNED_STATES = {"concluded", "in_force", "expired", "terminated", "superseded"}
+SIGNED_STATES = {
+    "concluded",
+    "in_force",
+    "expired",
+    "terminated",
+    "superseded",
+    "termination_proposed",
+}
 AT_SIGNATURE = SIGNED_STATES | {"awaiting_signatures", "authorized_to_conclude"}
 TEXT_STATES = AT_SIGNATURE | {"text_agreed", "final_approval_requested"}
+
+
+# Reference data of the staffing process. The structure is the office's; the names of
+# these offices are fictional.
+OFFICES = [
+    # name, short name, days to answer, demo user who answers for it
+    ("Office of General Counsel (fictional)", "OGC", 10, "approver"),
+    ("Comptroller (fictional)", "COMP", 10, None),
+    ("Technology Security and Foreign Disclosure Office (fictional)", "TSFD", 10, "reviewer"),
+    ("International Cooperation Policy (fictional)", "POL", 10, None),
+    ("Component International Programs Office (fictional)", "IPO", 10, None),
+]
+NO_AUTHORITY_REASONS = [
+    "Arrangement concluded under a framework agreement's existing authority",
+    "Not an international agreement (non-binding arrangement)",
+    "Authority delegated to the Department for this class of agreement",
+]
+# Circular 175 scope recorded by status: what authority the agreement holds by then.
+NEGOTIATING = {
+    "authorized_to_negotiate",
+    "in_negotiation",
+    "text_agreed",
+    "final_approval_requested",
+}
+SSOI_STATES = NEGOTIATING | {"rad_requested", "returned", "withdrawn"}
+# Agreements whose coordination tells a story: {number: {office short name: answer}}, the
+# answer being (answer, comment, days after asking) or "silent" (no answer, past due) or
+# "waiting" (no answer, due in two days).
+COORDINATION = {
+    "MOU-JPN-2026-05": ("rad", {
+        "OGC": ("concur", "", 3),
+        "COMP": ("concur_comment", "Cost shares must be set before the RFA.", 6),
+        "TSFD": "silent",
+        "POL": ("concur", "", 2),
+        "IPO": "waiting",
+    }),
+    "PA-NOR-2020-09": ("rfa", {
+        "OGC": ("non_concur", "Article 9 (liability) departs from the approved template "
+                "without a waiver; amend it or obtain the waiver.", 4),
+        "COMP": ("concur", "", 5),
+        "TSFD": ("concur", "", 6),
+        "POL": "silent",
+        "IPO": ("concur", "", 3),
+    }),
+}  # fmt: skip
+
+
+def _reference_data(users):
+    offices = {}
+    for name, short, days, member in OFFICES:
+        office, created = CoordinatingOffice.objects.get_or_create(
+            name=name, defaults={"short_name": short, "days_to_answer": days}
+        )
+        if created and member and member in users:
+            office.members.add(users[member])
+        offices[short] = office
+    for name in NO_AUTHORITY_REASONS:
+        NoAuthorityReason.objects.get_or_create(name=name)
+    return offices
+
+
+def _coordination(agreement, stage, answers, offices, users, asked):
+    today = timezone.localdate()
+    for short, what in answers.items():
+        row = Coordination(
+            agreement=agreement,
+            stage=stage,
+            office=offices[short],
+            requested_on=asked,
+            due_on=asked + timedelta(days=offices[short].days_to_answer),
+        )
+        if what == "waiting":
+            row.due_on = today + timedelta(days=2)
+        elif what == "silent":
+            row.due_on = min(row.due_on, today - timedelta(days=1))
+            row.silence_recorded_on = row.due_on + timedelta(days=1)
+        else:
+            answer, comment, after = what
+            row.answer, row.comment = answer, comment
+            row.answered_on = min(asked + timedelta(days=after), today)
+            row.answered_by = users["staff"] if short in ("COMP", "POL", "IPO") else users["pm"]
+        row.save()
 
 
 def _moment(day):
@@ -226,11 +330,39 @@ def seed(context):
         for o in Organization.objects.select_related("country").exclude(country__iso3="USA")
     }
     us_org = context["organizations"]["OIC"]
+    offices = _reference_data(users)
+    under_framework = NoAuthorityReason.objects.get(name=NO_AUTHORITY_REASONS[0])
     by_number = {}
     for index, row in enumerate(AGREEMENTS):
         number, title, kind, status, partners, program_ix, authority, days, parent, amends = row
         dates = {k: today + timedelta(days=v) for k, v in days.items() if k != "reported"}
         signed = dates.get("signed")
+        authority_fields = {}
+        if parent:
+            authority_fields["no_authority_reason"] = under_framework
+        elif status in NEGOTIATING or status in AT_SIGNATURE or status in SIGNED_STATES:
+            granted = (signed or today) - timedelta(days=200 + 10 * index)
+            authority_fields = {
+                "c175_requested_on": granted - timedelta(days=45),
+                "c175_granted_on": granted,
+                "c175_reference": f"C175-{granted:%Y}-{100 + index}",
+                "c175_scope": "negotiate" if status in NEGOTIATING else "both",
+            }
+        elif status == "rad_requested":  # granted while the RAD is being staffed
+            authority_fields = {
+                "c175_requested_on": today - timedelta(days=40),
+                "c175_granted_on": today - timedelta(days=5),
+                "c175_reference": "C175-2026-031",
+                "c175_scope": "negotiate",
+            }
+        ending_fields = {}
+        if status in ("terminated", "termination_proposed"):
+            ending_fields = {
+                "ending": "termination",
+                "notice_period_days": 180,
+                "ending_effective_on": today
+                + timedelta(days=150 if status != "terminated" else -20),
+            }
         agreement, created = Agreement.objects.get_or_create(
             number=number,
             defaults={
@@ -250,6 +382,8 @@ def seed(context):
                 "reported_on": signed + timedelta(days=days["reported"])
                 if "reported" in days
                 else None,
+                **authority_fields,
+                **ending_fields,
                 "classification": "CUI" if index % 5 else "U",
                 "cui_category": "PROCURE" if index % 5 else "",
                 "dissemination": "NOFORN" if index % 5 and index % 7 == 3 else "",
@@ -293,8 +427,25 @@ def seed(context):
         if status == "awaiting_signatures":
             fixed["end"] = today - timedelta(days=10)
         steps = _timeline(agreement, path_to(status), start, fixed, users)
+        if status in SSOI_STATES | TEXT_STATES and "request_authority" in steps:
+            _document(
+                agreement, "SSOI / RAD package", "ssoi", users["pm"], steps["request_authority"]
+            )
         if status in TEXT_STATES:
             _document(agreement, "Agreed text", "draft", users["pm"], steps["agree_text"])
+            _document(agreement, "Negotiated text", "negotiated", users["pm"], steps["agree_text"])
+        if "propose_termination" in steps:
+            _document(
+                agreement,
+                "Notice of termination",
+                "notice",
+                users["pm"],
+                steps["propose_termination"],
+            )
+        if number in COORDINATION:
+            stage, answers = COORDINATION[number]
+            asked = steps["request_authority" if stage == "rad" else "request_final_approval"]
+            _coordination(agreement, stage, answers, offices, users, asked)
         if status in SIGNED_STATES:
             _document(agreement, "Signed text", "signed", users["pm"], signed)
         teams.set_member(agreement, users["pm"], "lead")

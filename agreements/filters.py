@@ -7,7 +7,13 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from agreements.models import (
+    Agreement,
+    AgreementParticipant,
+    CoordinatingOffice,
+    Coordination,
+    LegalAuthority,
+)
 from core.filters import PortalFilterSet, checkboxes, countries
 from core.forms import active_people
 from core.permissions import restrict
@@ -90,3 +96,51 @@ class AgreementFilterSet(PortalFilterSet):
         for status in value:
             condition |= Agreement.reporting_q(status, today)
         return queryset.filter(condition)
+
+
+class CoordinationFilterSet(PortalFilterSet):
+    """The coordination worklist: which offices owe which answers, on what."""
+
+    search_fields = ("agreement__number", "agreement__title", "office__name", "comment")
+    q = filters.CharFilter(method="search", label="Search")
+    office = filters.ModelChoiceFilter(queryset=CoordinatingOffice.objects.all())
+    stage = checkboxes(Coordination.Stage.choices)
+    state = checkboxes(Coordination.State.choices, method="in_state", label="Answer")
+    current = filters.ChoiceFilter(
+        choices=[("current", "The current round"), ("earlier", "Earlier rounds")],
+        method="in_round",
+        label="Round",
+        empty_label="Every round",
+    )
+    mine = filters.ChoiceFilter(
+        choices=[("mine", "My offices only")],
+        method="my_offices",
+        label="Offices",
+        empty_label="Every office",
+    )
+    agreement = filters.ModelChoiceFilter(
+        queryset=Agreement.objects.all(), widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Coordination
+        fields = []
+
+    def in_state(self, queryset, name, value):
+        if not value:
+            return queryset
+        condition = Q()
+        for state in value:
+            condition |= Coordination.state_q(state, timezone.localdate())
+        return queryset.filter(condition)
+
+    def in_round(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(current=value == "current")
+
+    def my_offices(self, queryset, name, value):
+        if not value:
+            return queryset
+        user = getattr(self.request, "user", None)
+        return queryset.filter(office__in=CoordinatingOffice.objects.filter(members=user))

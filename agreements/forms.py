@@ -2,7 +2,13 @@
 
 from django import forms
 
-from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from agreements.models import (
+    Agreement,
+    AgreementParticipant,
+    Coordination,
+    LegalAuthority,
+    NoAuthorityReason,
+)
 from core import forms as core_forms
 from core import permissions
 from core.forms import ChildForm, ChildFormSet, ImportRowForm, PortalFormMixin, VersionedModelForm
@@ -27,12 +33,28 @@ AGREEMENT_FIELDS = (
     "expiration_date",
     "reporting_required",
     "reported_on",
+    "c175_requested_on",
+    "c175_granted_on",
+    "c175_reference",
+    "c175_scope",
+    "no_authority_reason",
+    "ending",
+    "notice_period_days",
+    "ending_effective_on",
     "classification",
     "cui_category",
     "dissemination",
     "rel_to",
 )
-DATE_FIELDS = ("signed_on", "entry_into_force_on", "expiration_date", "reported_on")
+DATE_FIELDS = (
+    "signed_on",
+    "entry_into_force_on",
+    "expiration_date",
+    "reported_on",
+    "c175_requested_on",
+    "c175_granted_on",
+    "ending_effective_on",
+)
 # A party to an agreement is edited in two places: its contributions under Participants,
 # who signed for it under Signatories. The API writes both at once.
 PARTICIPANT_FIELDS = (
@@ -53,6 +75,26 @@ def _authorities(current=None):
     return queryset
 
 
+def _reasons(current=None):
+    queryset = NoAuthorityReason.objects.filter(active=True)
+    if current is not None:
+        queryset = queryset | NoAuthorityReason.objects.filter(pk=current)
+    return queryset
+
+
+def link_choices(name, current=None):
+    """What the parent and amended-agreement pickers offer: framework agreements in force
+    (parent), agreements signed or in force (amends), plus the one already chosen."""
+    S = Agreement.Status
+    if name == "parent":
+        queryset = Agreement.objects.filter(kind=Agreement.Kind.FRAMEWORK, status=S.IN_FORCE)
+    else:
+        queryset = Agreement.objects.filter(status__in=(S.CONCLUDED, S.IN_FORCE))
+    if current is not None:
+        queryset = queryset | Agreement.objects.filter(pk=current)
+    return queryset.only("number", "title")
+
+
 class AgreementForm(VersionedModelForm):
     """Links (parent, amended agreement, programs) offer only records the user may see.
 
@@ -70,17 +112,18 @@ class AgreementForm(VersionedModelForm):
         user = self.user
         instance = self.instance
         self.fields["legal_authority"].queryset = _authorities(instance.legal_authority_id)
+        self.fields["no_authority_reason"].queryset = _reasons(instance.no_authority_reason_id)
         self.fields["responsible_official"].queryset = core_forms.active_people()
         self.fields["responsible_official"].label_from_instance = core_forms.person_label
         # The dropdowns themselves are limited to what the user may see by PortalFormMixin.
-        others = Agreement.objects.only("number", "title")
-        if instance.pk:
-            others = others.exclude(pk=instance.pk)
         for name in ("parent", "amends"):
             current = getattr(instance, f"{name}_id")
             if current and not permissions.can(user, "view", Agreement(pk=current)):
                 del self.fields[name]  # keep a link the user may not see untouched
             else:
+                others = link_choices(name, current)
+                if instance.pk:
+                    others = others.exclude(pk=instance.pk)
                 self.fields[name].queryset = others
         self.fields["programs"].queryset = Program.objects.only("code", "name")
         self.fields["programs"].help_text = core_forms.CHOOSE_SEVERAL
@@ -193,3 +236,24 @@ ParticipantFormSet = core_forms.child_formset(
 
 
 SignatoryFormSet = core_forms.child_formset(Agreement, SignatoryForm, extra=0, can_delete=False)
+
+
+class CoordinationAnswerForm(PortalFormMixin, forms.Form):
+    """An office's answer, entered by its people or by the agreement's team for it."""
+
+    answer = forms.ChoiceField(choices=[("", "— choose —"), *Coordination.Answer.choices])
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4000,
+        help_text="Required with a comment or a non-concurrence: the office's reasons.",
+    )
+
+
+class CoordinationOverruleForm(PortalFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason for overruling",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="Why the agreement may go ahead despite the office's non-concurrence.",
+    )

@@ -3,7 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
-from agreements.models import Agreement, AgreementParticipant
+from agreements.models import Agreement, AgreementParticipant, Coordination
 from core.models import TeamMember
 from core.permissions import restrict
 
@@ -30,3 +30,15 @@ def country_agreements(country, user):
     """Agreements the country is a party to, among those the user may see."""
     parties = AgreementParticipant.objects.filter(country=country).values("agreement_id")
     return {"agreements": _visible(user).filter(pk__in=parties).order_by("number")}
+
+
+def country_coordination(country, user):
+    """The current coordination on agreements the country is a party to (as the user sees)."""
+    parties = AgreementParticipant.objects.filter(country=country).values("agreement_id")
+    rows = (
+        restrict(Coordination.objects.all(), user, "view")
+        .filter(current=True, agreement_id__in=parties)
+        .select_related("agreement", "office")
+        .order_by("agreement__number", "stage", "office__name")
+    )
+    return {"coordinations": rows}

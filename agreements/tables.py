@@ -3,7 +3,7 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from agreements.models import Agreement
+from agreements.models import Agreement, Coordination
 from core.tables import PortalTable, SelectionColumn
 
 
@@ -96,3 +96,57 @@ class AgreementTable(PortalTable):
 
     def value_reporting(self, record):
         return reporting_text(record)
+
+
+class CoordinationTable(PortalTable):
+    agreement = tables.Column(
+        linkify=lambda record: record.agreement.get_absolute_url() + "#coordination",
+        order_by=("agreement__number",),
+    )
+    title = tables.Column(
+        accessor="agreement__title", verbose_name="Title", attrs={"td": {"class": "wrap"}}
+    )
+    stage = tables.Column(verbose_name="Request")
+    office = tables.Column(order_by=("office__name",))
+    requested_on = tables.DateColumn(verbose_name="Asked", format="Y-m-d")
+    due_on = tables.DateColumn(verbose_name="Due", format="Y-m-d")
+    state = tables.Column(empty_values=(), orderable=False, verbose_name="Answer")
+    answered_by = tables.Column(verbose_name="Entered by", order_by=("answered_by__last_name",))
+    current = tables.BooleanColumn(verbose_name="Current round")
+
+    locked_columns = ("agreement",)
+    default_columns = ("title", "stage", "office", "due_on", "state")
+
+    class Meta(PortalTable.Meta):
+        model = Coordination
+        fields = ()
+        sequence = (
+            "agreement",
+            "title",
+            "stage",
+            "office",
+            "requested_on",
+            "due_on",
+            "state",
+            "answered_by",
+            "current",
+        )
+
+    def render_agreement(self, record):
+        return record.agreement.number
+
+    def value_agreement(self, record):
+        return record.agreement.number
+
+    def render_state(self, record):
+        return format_html(
+            '<span class="coordination coordination--{}">{}</span>',
+            record.state,
+            record.state_text,
+        )
+
+    def value_state(self, record):
+        return record.state_text
+
+    def render_answered_by(self, value):
+        return value.get_full_name() or value.username

@@ -2,7 +2,14 @@ from rest_framework import serializers
 
 from agreements import workflow
 from agreements.forms import AGREEMENT_FIELDS, PARTICIPANT_FIELDS, SIGNATORY_FIELDS
-from agreements.models import Agreement, AgreementParticipant, LegalAuthority
+from agreements.models import (
+    Agreement,
+    AgreementParticipant,
+    CoordinatingOffice,
+    Coordination,
+    LegalAuthority,
+    NoAuthorityReason,
+)
 from core import api, permissions
 from core.api import ModelCleanSerializer, RestrictedRelatedField
 from core.models import Organization
@@ -13,6 +20,18 @@ class LegalAuthoritySerializer(serializers.ModelSerializer):
     class Meta:
         model = LegalAuthority
         fields = ["id", "name", "citation", "description", "active"]
+
+
+class NoAuthorityReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NoAuthorityReason
+        fields = ["id", "name", "description", "active"]
+
+
+class CoordinatingOfficeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CoordinatingOffice
+        fields = ["id", "name", "short_name", "asked_by_default", "days_to_answer", "active"]
 
 
 class AgreementParticipantSerializer(ModelCleanSerializer):
@@ -144,3 +163,48 @@ class TransitionRequestSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, help_text="The version you read; if it is stale the step is refused."
     )
+
+
+class CoordinationSerializer(serializers.ModelSerializer):
+    """One office's coordination on one request; the answer in words follows the silence
+    rule at read time (`state`, `state_text`)."""
+
+    office = serializers.StringRelatedField()
+    office_id = serializers.IntegerField(read_only=True)
+    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    overruled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    state = serializers.CharField(read_only=True)
+    state_text = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Coordination
+        fields = [
+            "id",
+            "agreement",
+            "stage",
+            "office",
+            "office_id",
+            "current",
+            "requested_on",
+            "due_on",
+            "answer",
+            "comment",
+            "answered_on",
+            "answered_by",
+            "silence_recorded_on",
+            "overruled_on",
+            "overruled_by",
+            "overrule_reason",
+            "state",
+            "state_text",
+        ]
+        read_only_fields = fields
+
+
+class CoordinationAnswerSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=Coordination.Answer.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class CoordinationOverruleSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000)

@@ -1,5 +1,7 @@
 """Agreement test data."""
 
+import datetime
+
 import factory
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -21,6 +23,10 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     kind = Agreement.Kind.MOU
     summary = "Cooperative research on test things."
     legal_authority = factory.LazyFunction(lambda: LegalAuthority.objects.order_by("pk").first())
+    # State (Circular 175) authority to negotiate and conclude, granted last year.
+    c175_requested_on = datetime.date(2025, 3, 1)
+    c175_granted_on = datetime.date(2025, 4, 1)
+    c175_scope = Agreement.AuthorityScope.BOTH
 
 
 def with_participants(agreement, countries=("USA", "GBR"), signatories=False, signed_on=None):

@@ -71,7 +71,12 @@ def test_amendment_is_prefilled_copies_the_parties_and_shows_on_its_parent_in_or
     pm_client, users
 ):
     base = with_participants(
-        AgreementFactory(number="MOU-GBR-2026-01", responsible_official=users["pm"])
+        AgreementFactory(
+            number="MOU-GBR-2026-01",
+            responsible_official=users["pm"],
+            status="in_force",
+            signed_on=datetime.date(2019, 3, 1),
+        )
     )
     first = AgreementFactory(
         number="MOU-GBR-2026-01-A1",
@@ -100,7 +105,9 @@ def test_amendment_is_prefilled_copies_the_parties_and_shows_on_its_parent_in_or
 
 
 def test_arrangement_under_a_framework_shows_on_it(pm_client, users):
-    framework = AgreementFactory(kind="framework", responsible_official=users["pm"])
+    framework = AgreementFactory(
+        kind="framework", responsible_official=users["pm"], status="in_force"
+    )
     child = AgreementFactory(kind="project", parent=framework, responsible_official=users["pm"])
     hidden_child = AgreementFactory(kind="project", parent=framework, title="Unseen arrangement")
     page = pm_client.get(framework.get_absolute_url()).text
@@ -134,7 +141,7 @@ def test_links_offer_only_visible_records_and_keep_hidden_ones(pm_client, users)
 
 
 def test_parent_the_user_cannot_see_is_neither_shown_nor_lost(pm_client, users):
-    framework = AgreementFactory(kind="framework", title="Invisible framework")
+    framework = AgreementFactory(kind="framework", title="Invisible framework", status="in_force")
     child = AgreementFactory(parent=framework, responsible_official=users["pm"])
     page = pm_client.get(child.get_absolute_url()).text
     assert "Invisible framework" not in page and "An agreement you may not see" in page

@@ -12,7 +12,7 @@ from agreements.models import Agreement
 from agreements.tasks import send_agreement_reminders
 from core import teams
 from core.models import Notification
-from tests.agreements.factories import AgreementFactory, with_participants
+from tests.agreements.factories import AgreementFactory, attach, with_participants
 from tests.processes import database_url, start_worker, stop
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,12 @@ def test_reporting_status_counts_fifteen_days_from_signature(
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    reported_on = fields.pop("reported_on", None)
     agreement = AgreementFactory(status="concluded", **fields)
+    if reported_on:  # recorded once the transmittal is attached
+        attach(agreement, "transmittal", "Transmittal to State")
+        agreement.reported_on = reported_on
+        agreement.save()
     assert agreement.reporting_status == status
     assert agreement.reporting_days_left == days_left
     # The database filter (list filter, reminders) agrees with the property.
@@ -115,6 +120,7 @@ def test_reporting_reminders_when_due_and_again_when_late(users):
         f"agreement:{agreement.pk}:reporting:{signed}:due",
         f"agreement:{agreement.pk}:reporting:{signed}:late",
     ]
+    attach(agreement, "transmittal", "Transmittal to State")
     agreement.reported_on = signed + 17 * DAY
     agreement.save()
     assert reminders_on(signed + 30 * DAY) == []

@@ -44,7 +44,9 @@ SPEC = {
     "conclude": (["awaiting_signatures"], "lead"),
     "enter_into_force": (["concluded"], "lead"),
     "expire": (["concluded", "in_force"], "lead"),
-    "terminate": (["concluded", "in_force"], "lead"),
+    "propose_termination": (["concluded", "in_force"], "team"),
+    "approve_termination": (["termination_proposed"], "approver"),
+    "reject_termination": (["termination_proposed"], "approver"),
     "supersede": (["concluded", "in_force"], "lead"),
     "withdraw": (BEFORE_CONCLUDED, "lead"),
 }
@@ -55,7 +57,12 @@ WHO = {
     "approver": {"approver"},
 }
 ACTORS = ("editor", "lead", "official", "approver", "viewer", "outsider")
-SPEC_TARGET = {t.name: t.target for t in workflow.TRANSITIONS}
+# Where each step leads; a step whose target depends on the record says where, for
+# the records of these tests (a termination, proposed from "in force").
+SPEC_TARGET = {t.name: t.target for t in workflow.TRANSITIONS} | {
+    "approve_termination": "terminated",
+    "reject_termination": "in_force",
+}
 
 
 class Rollback(Exception):
@@ -73,8 +80,14 @@ def ready_agreement(status, official):
     with_participants(
         agreement, signatories=True, signed_on=datetime.date.today() - datetime.timedelta(days=2)
     )
-    attach(agreement, "draft")
-    attach(agreement, "signed", "Signed text")
+    for kind in ("ssoi", "draft", "negotiated", "signed", "notice"):
+        attach(agreement, kind, kind)
+    Agreement.objects.filter(pk=agreement.pk).update(
+        ending="termination",
+        notice_period_days=180,
+        ending_effective_on=datetime.date.today() + datetime.timedelta(days=180),
+    )
+    agreement.refresh_from_db()
     return agreement
 
 
@@ -94,7 +107,7 @@ def test_the_table_in_the_code_is_the_table_in_the_spec():
     assert {t.name for t in workflow.TRANSITIONS} == set(SPEC)
     for t in workflow.TRANSITIONS:
         assert set(t.sources) == set(SPEC[t.name][0]), t.name
-    reachable = {t.target for t in workflow.TRANSITIONS} | {"concept"}
+    reachable = {SPEC_TARGET[t.name] for t in workflow.TRANSITIONS} | {"concept", "withdrawn"}
     assert reachable == set(S.values), "every status is reachable, and only those"
 
 
@@ -157,6 +170,7 @@ def test_requesting_authority_needs_an_ssoi_an_official_and_a_foreign_partner(us
         "Describe the agreement's purpose and scope (the SSOI) first.",
         "Name the responsible official first.",
         "Add at least one foreign participant first.",
+        "Attach the SSOI / RAD package (a document of kind “SSOI / RAD package”) first.",
     ]
     agreement.refresh_from_db()
     assert agreement.status == "ssoi_drafting"
@@ -168,6 +182,7 @@ def test_nobody_authorizes_their_own_request(users, make_user):
     agreement = with_participants(AgreementFactory(status="ssoi_drafting"))
     agreement.responsible_official = users["leader"]
     agreement.save()
+    attach(agreement, "ssoi", "SSOI")
     workflow.perform(agreement, users["leader"], "request_authority")
     assert "authorize_negotiation" not in {
         t.name for t in workflow.available(agreement, users["leader"])
@@ -215,6 +230,7 @@ def test_entering_into_force_needs_a_date_that_has_come(users):
     agreement = with_participants(
         AgreementFactory(status="concluded", responsible_official=users["pm"])
     )
+    attach(agreement, "signed", "Signed text")
     with pytest.raises(TransitionRefused) as refused:
         workflow.perform(agreement, users["pm"], "enter_into_force")
     assert refused.value.reasons == ["Record the entry-into-force date first (Edit the agreement)."]
@@ -265,6 +281,7 @@ def test_requests_for_approval_reach_the_approving_officials(users, make_user):
     agreement = with_participants(
         AgreementFactory(status="ssoi_drafting", responsible_official=users["pm"])
     )
+    attach(agreement, "ssoi", "SSOI")
     workflow.perform(agreement, users["pm"], "request_authority")
     told = set(Notification.objects.values_list("user__username", flat=True))
     # Everyone holding the approve permission who sees the agreement (Portal Admin has all).

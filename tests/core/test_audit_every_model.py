@@ -270,6 +270,8 @@ BUILDERS = {
     Funding: _funding,
     Review: _review,
     ActionItem: _action_item,
+    # A related user (a coordinating office's members): a plain account.
+    get_user_model(): lambda context: get_user_model().objects.create_user("walk-member"),
 }
 
 

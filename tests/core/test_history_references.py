@@ -68,7 +68,7 @@ def test_a_reader_who_may_see_the_program_reads_its_code(client, users, hidden_p
 def test_amends_names_no_hidden_agreement(client, users):
     """IC staff see an amendment but not the agreement it amends: its history says so
     without the number or title."""
-    parent = AgreementFactory(number="MOU-HIDE-2026-09", title="Quiet Framework")
+    parent = AgreementFactory(number="MOU-HIDE-2026-09", title="Quiet Framework", status="in_force")
     amendment = AgreementFactory(number="MOU-SEEN-2026-01", title="Visible amendment")
     amendment.amends = parent
     amendment.save()

@@ -17,7 +17,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 
-from agreements.models import Agreement
+from agreements.models import Agreement, CoordinatingOffice, Coordination
 from briefs.models import Packet
 from core import teams
 from core.models import Country, Document
@@ -166,6 +166,22 @@ class Scene:
         extra = n - agreement.participants.count()
         if extra > 0:
             with_participants(agreement, [c.iso3 for c in countries[:extra]])
+        for k in range(agreement.coordinations.count(), n):
+            office = CoordinatingOffice.objects.create(name=f"Coordinating office {k}")
+            office.members.add(self.pm)
+            row = Coordination.objects.create(
+                agreement=agreement,
+                stage="rad",
+                office=office,
+                requested_on=datetime.date.today() - datetime.timedelta(days=10),
+                due_on=datetime.date.today() + datetime.timedelta(days=k - 1),
+                answer="non_concur" if k % 3 == 0 else "",
+                comment="Not yet." if k % 3 == 0 else "",
+                answered_on=datetime.date.today() if k % 3 == 0 else None,
+                answered_by=self.pm if k % 3 == 0 else None,
+            )
+            if k == 0:
+                self.keep(row)
         (forum,) = self.first[Forum]
         for k in range(forum.working_groups.count(), n):
             WorkingGroup.objects.create(forum=forum, name=f"Working group {k}")

@@ -224,6 +224,16 @@ def an_agreement(world):
     return world.lead(AgreementFactory())
 
 
+def an_agreement_and_a_concept_mou(world):
+    """The user also leads an MOU still in concept: not a framework in force."""
+    world.other = world.lead(AgreementFactory(kind="mou"))
+    return an_agreement(world)
+
+
+def the_concept_mou_as_parent(world):
+    return {"parent": world.other.pk}
+
+
 def a_meeting(world):
     meeting = MeetingFactory()
     world.lead(meeting.forum)
@@ -369,6 +379,34 @@ RULES = [
         an_agreement,
         {"number": "0"},
         record_paths(bulk_edit=NA(AGREEMENT_BULK)),
+    ),
+    Rule(
+        "Circular 175 authority is granted after it was requested",
+        Agreement,
+        "c175_granted_on",
+        "before it was requested",
+        an_agreement,
+        {"c175_requested_on": "2025-05-01", "c175_granted_on": "2025-04-01", "c175_scope": "both"},
+        record_paths(
+            csv_import=NA("the agreement import has no Circular 175 columns"),
+            bulk_edit=NA(AGREEMENT_BULK),
+        ),
+    ),
+    Rule(
+        "a parent agreement is a framework agreement in force",
+        Agreement,
+        "parent",
+        "framework agreement in force",
+        an_agreement_and_a_concept_mou,
+        the_concept_mou_as_parent,
+        record_paths(
+            # The picker offers frameworks in force only: another is not a valid choice.
+            form_add=Via(phrase="Select a valid choice"),
+            form_edit=Via(phrase="Select a valid choice"),
+            csv_import=NA("the agreement import has no parent column"),
+            bulk_edit=NA(AGREEMENT_BULK),
+        ),
+        words="parent agreement",
     ),
     Rule(
         "a meeting lasts at most 31 days",

@@ -50,10 +50,15 @@ def world(make_user):
     other = make_user("other-pm", roles.PROGRAM_MANAGER)
     seen_program = with_children(ProgramFactory(code=SEEN_PROGRAM, name="Seen program"))
     hidden_program = with_children(ProgramFactory(code=HIDDEN_PROGRAM, name="Hidden program"))
-    hidden_agreement = AgreementFactory(number=HIDDEN_AGREEMENT, title="Hidden agreement")
+    # A framework in force: the only kind a parent (and a base to amend) may be.
+    hidden_agreement = AgreementFactory(
+        number=HIDDEN_AGREEMENT, title="Hidden agreement", kind="framework", status="in_force"
+    )
     seen_agreement = AgreementFactory(
         number=SEEN_AGREEMENT,
         title="Seen agreement",
+        kind="framework",
+        status="in_force",
         parent=hidden_agreement,
         amends=hidden_agreement,
     )
