@@ -331,6 +331,8 @@ SPECTACULAR_SETTINGS = {
         "AgreementKindEnum": "agreements.models.Agreement.Kind",
         "ForumKindEnum": "fora.models.Forum.Kind",
         "DocumentKindEnum": "core.models.Document.Kind",
+        # A TSFD review's recommendation and a coordinating office's answer: one set.
+        "ConcurrenceEnum": "tsfd.models.Review.Recommendation",
     },
 }
 
