@@ -100,11 +100,19 @@ def test_invisible_program_is_neither_named_nor_offered(client, cast):
     case = advance(
         draft(cast["pm"], program=hidden), S.IN_REVIEW, cast["approver"], [cast["reviewer"]]
     )
+    other = draft(cast["pm"], program=hidden, title="Not assigned to anyone")
+    # The assigned reviewer reads the program's facts on the case (part 10, see
+    # test_program_facts.py) but nowhere else: not in the list, nor the queue.
     client.force_login(cast["reviewer"])
-    for url in (case.get_absolute_url(), "/tsfd/", "/tsfd/queue/", f"/tsfd/{case.pk}/review/"):
+    for url in ("/tsfd/", "/tsfd/queue/"):
         body = client.get(url).text
         assert "Secret kestrel" not in body, url
         assert hidden.code not in body, url
+    assert client.get(other.get_absolute_url()).status_code == 404
+    # Someone who only sees the case through the program's agreement-less link sees
+    # nothing of the program: a requester2 never sees the case at all.
+    client.force_login(cast["requester2"])
+    assert client.get(case.get_absolute_url()).status_code == 404
     client.force_login(cast["requester"])
     assert "Secret kestrel" not in client.get("/tsfd/add/").text
     assert "Secret kestrel" not in client.get("/tsfd/").text  # the filter's dropdown
