@@ -20,7 +20,7 @@ class TSFDConfig(AppConfig):
             TSFD_REVIEWER,
         )
         from programs.models import Program
-        from tsfd import dashboard, panels
+        from tsfd import dashboard, panels, signals  # noqa: F401  (receivers)
         from tsfd.models import DelegationLetter, DisclosureRequest, Release
 
         registry.register_navigation("TSFD", "tsfd:list", order=30)

@@ -818,7 +818,8 @@ class Proviso(RequestChild):
 
 class Release(RequestChild):
     """One release under a decision: what was released, when, to whom, by which foreign
-    disclosure officer. Kept as a log: a release is recorded, never edited."""
+    disclosure officer. The portal's pages and API only record releases (a log); every
+    write, a correction in the admin site included, is audited."""
 
     request = models.ForeignKey(
         DisclosureRequest,
@@ -873,16 +874,10 @@ class Release(RequestChild):
             )
         if self.released_on and case.decided_at and self.released_on < case.decided_at.date():
             raise ValidationError({"released_on": "A release cannot come before its decision."})
+        if self.released_on and self.released_on > timezone.localdate():
+            raise ValidationError({"released_on": "Record a release once it has happened."})
         if self.released_by_id and not self.released_by.has_perm("tsfd.decide_disclosurerequest"):
             raise ValidationError("Only a foreign disclosure officer (TSFD approver) releases.")
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("A release is a log entry: it is recorded once, not edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("A release is part of the record and is kept.")
 
     def beyond_scope(self):
         """Why this release goes beyond its decision (empty when it does not)."""
