@@ -865,13 +865,10 @@ class Release(RequestChild):
         if case is None:
             return
         if case.status == DisclosureRequest.Status.DENIED:
-            raise ValidationError(
-                {"request": f"{case.number} was denied: nothing is released under a denial."}
-            )
+            # Not keyed by field: the page's form has no `request` field (it is the page's).
+            raise ValidationError(f"{case.number} was denied: nothing is released under a denial.")
         if not case.may_release:
-            raise ValidationError(
-                {"request": f"{case.number} is not decided: release only under an approval."}
-            )
+            raise ValidationError(f"{case.number} is not decided: release only under an approval.")
         if self.released_on and case.decided_at and self.released_on < case.decided_at.date():
             raise ValidationError({"released_on": "A release cannot come before its decision."})
         if self.released_on and self.released_on > timezone.localdate():

@@ -124,3 +124,35 @@ def advance(case, to, approver, reviewers=(), areas=("NDP",), decision="approve"
     }[decision]
     workflow.decide(fresh(case), approver, decision, "Because the reviews concur.", **kwargs)
     return fresh(case)
+
+
+def make_ddl(number="DDL-T-001", title="Test letter", countries=("GBR",), expires_in=365, **more):
+    """A DDL covering `countries` up to Secret, expiring in `expires_in` days."""
+    from tsfd.models import DelegationLetter
+
+    letter = DelegationLetter.objects.create(
+        number=number,
+        title=title,
+        system="Widget",
+        scope="Interface drawings only.",
+        classification_limit=more.pop("limit", "S"),
+        expires_on=date.today() + timedelta(days=expires_in),
+        **more,
+    )
+    letter.countries.set(Country.objects.filter(iso3__in=countries))
+    return letter
+
+
+def record_release(case, officer, **fields):
+    """A release under `case`'s decision, within its scope unless `fields` say otherwise."""
+    from tsfd.models import Release
+
+    values = {
+        "released_on": date.today(),
+        "what": "Interface drawings",
+        "recipient": "Partner program office",
+        "recipient_country": case.recipient_country,
+        "classification_released": "CUI",
+        **fields,
+    }
+    return Release.objects.create(request=case, released_by=officer, **values)
