@@ -279,6 +279,14 @@ class DelegationLetterSerializer(ModelCleanSerializer):
     is_expired = serializers.BooleanField(read_only=True)
     version = api.version_field()
 
+    def validate(self, attrs):
+        # Countries are many-to-many: set after the save, not on the model being checked.
+        countries = attrs.pop("countries", None)
+        attrs = super().validate(attrs)
+        if countries is not None:
+            attrs["countries"] = countries
+        return attrs
+
     class Meta:
         model = DelegationLetter
         fields = api.api_fields(DDL_FIELDS, read_only=("is_expired",), versioned=True)
