@@ -590,10 +590,28 @@ class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
         is above the recipient's delegated level, or there is no level for the category."""
         if not self.information_category_id or not self.highest_classification:
             return False
-        level = self.ndp_level
-        if level is None:
+        code = self.ndp_level_code
+        if code is None:
             return LEVEL.get(self.highest_classification, 0) > 0
-        return LEVEL.get(self.highest_classification, 0) > LEVEL.get(level.level, 0)
+        return LEVEL.get(self.highest_classification, 0) > LEVEL.get(code, 0)
+
+    @property
+    def ndp_level_code(self):
+        """The delegated level's code (C, S…), or None; a list annotates it in one query
+        (`with_ndp_level`), a single case reads it once."""
+        if "_ndp_level_code" in self.__dict__:
+            return self.__dict__["_ndp_level_code"]
+        level = self.ndp_level
+        return level.level if level else None
+
+    @classmethod
+    def with_ndp_level(cls, queryset):
+        """Annotate each case of `queryset` with its recipient's level for its category."""
+        levels = NdpLevel.objects.filter(
+            country=models.OuterRef("recipient_country"),
+            category=models.OuterRef("information_category"),
+        ).values("level")[:1]
+        return queryset.annotate(_ndp_level_code=models.Subquery(levels))
 
     # The decision's validity ------------------------------------------------------------
 

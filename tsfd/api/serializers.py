@@ -156,8 +156,7 @@ class DisclosureRequestSerializer(ModelCleanSerializer):
         ]
 
     def get_ndp_level(self, case) -> str | None:
-        level = case.ndp_level
-        return level.level if level else None
+        return case.ndp_level_code
 
 
 class DisclosureStepSerializer(serializers.Serializer):

@@ -63,7 +63,10 @@ class DisclosureRequestViewSet(HistoryMixin, TransitionMixin, RestrictedModelVie
     queryset = DisclosureRequest.objects.select_related(
         "requested_by", "decided_by", "recipient_country"
     ).prefetch_related(
-        Prefetch("reviews", queryset=Review.objects.select_related("area", "reviewer", "request")),
+        Prefetch(
+            "reviews",
+            queryset=Review.objects.select_related("area", "reviewer", "assigned_by", "request"),
+        ),
         "provisos",
         "provisos__standard",
     )
@@ -73,6 +76,9 @@ class DisclosureRequestViewSet(HistoryMixin, TransitionMixin, RestrictedModelVie
     refusal_actions = ("transition", "decide", "assign")  # 400: {"reasons": [...]}
     workflow = workflow.WORKFLOW
     transition_serializer = serializers.DisclosureStepSerializer
+
+    def get_queryset(self):
+        return DisclosureRequest.with_ndp_level(super().get_queryset())
 
     def _case(self, pk):
         # Not get_object(): that demands "change"; approvers and reviewers act on what they see.
