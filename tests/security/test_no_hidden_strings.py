@@ -254,7 +254,7 @@ def hidden_strings(user):
     # A case-scoped read (core.permissions.read_through, e.g. a TSFD case's deciders read
     # its program's name and code on the case): those fields are the user's to read.
     for model in governed:
-        for link, scoped in getattr(model, "scoped_reads", {}).items():
+        for link in getattr(model, "scoped_reads", {}):
             for record in restrict(model._default_manager.all(), user, "view").exclude(
                 **{f"{link}__isnull": True}
             ):
