@@ -7,6 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from core import generic_views as generic
@@ -619,6 +620,7 @@ class ReleaseAddView(generic.ObjectEditView):
 
     def get_initial(self, request, obj):
         return {
+            "released_on": timezone.localdate(),
             "recipient_country": obj.request.recipient_country_id,
             "classification_released": obj.request.decision_limit or None,
         }
