@@ -608,8 +608,12 @@ class ReleaseAddView(generic.ObjectEditView):
 
     queryset = Release.objects.all()
     form_class = ReleaseForm
+    template_name = "tsfd/release_form.html"
     adds_to_parent = True
     created_verb = "recorded"
+
+    def extra_context(self, request, obj):
+        return {"under": obj.request, "page_marking": obj.request.marking}
 
     def get_object(self, request, pk):
         release = super().get_object(request, pk)
