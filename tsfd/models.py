@@ -738,8 +738,13 @@ class Review(RequestChild):
         if self.reviewer_id and self.reviewer_id == self.request.requested_by_id:
             raise ValidationError("Nobody reviews their own request.")
         self._refuse_if_closed()
-        self._refuse_unexplained_shared_reviewer()
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            # Check-then-write under the case's row lock: two areas given to the same
+            # person at once cannot both pass the check below.
+            if self.reviewer_id:
+                DisclosureRequest.objects.select_for_update().filter(pk=self.request_id).first()
+            self._refuse_unexplained_shared_reviewer()
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if self.is_complete:
