@@ -254,3 +254,34 @@ def test_the_approver_who_requested_a_case_reads_nothing_through_the_rule(
     case = draft(both, program=hidden_program)
     assert read_through(both, case, "program") == (None, ())
     assert read_through(cast["approver"], case, "program")[0] == hidden_program
+
+
+def test_a_ddl_expiring_before_issue_is_refused_on_the_page_and_in_the_admin(client, cast, users):
+    from core.models import Country
+    from tsfd.models import DelegationLetter
+
+    body = {
+        "number": "DDL-T-014",
+        "title": "Backwards letter",
+        "system": "x",
+        "scope": "y",
+        "countries": [Country.objects.get(iso3="GBR").pk],
+        "classification_limit": "C",
+        "issued_on": "2026-06-01",
+        "expires_on": "2026-01-01",
+        "classification": "U",
+    }
+    client.force_login(cast["approver"])
+    page = client.post("/tsfd/ddl/add/", body)
+    assert page.status_code == 200 and "cannot expire before it is issued" in page.text
+    client.force_login(users["admin"])
+    admin = client.post("/admin/tsfd/delegationletter/add/", body)
+    assert admin.status_code == 200 and "cannot expire before it is issued" in admin.text
+    assert not DelegationLetter.objects.exists()
+    # The approver adds a letter that is right; a requester only reads the library.
+    client.force_login(cast["approver"])
+    ok = client.post("/tsfd/ddl/add/", {**body, "expires_on": "2027-06-01"})
+    assert ok.status_code == 302, ok.content
+    client.force_login(cast["requester"])
+    assert client.get("/tsfd/ddl/add/").status_code == 403
+    assert "Backwards letter" in client.get("/tsfd/ddl/").text
