@@ -168,7 +168,9 @@ class ReleaseTable(PortalTable):
 
     def render_scope(self, record):
         reasons = record.beyond_scope()
-        return flag("Beyond scope: " + " ".join(reasons)) if reasons else "Yes"
+        if not reasons:
+            return "Yes"
+        return format_html("{} {}", flag("Beyond scope"), " ".join(reasons))
 
     def value_scope(self, record):
         return " ".join(record.beyond_scope()) or "within scope"
