@@ -93,6 +93,12 @@ class DisclosureRequestSerializer(ModelCleanSerializer):
     ddl = RestrictedRelatedField(
         queryset=DelegationLetter.objects.all(), allow_null=True, required=False
     )
+    decision_limit = serializers.ChoiceField(
+        choices=Classification.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The highest classification an approval releases; blank until then.",
+    )
     exceeds_ndp = serializers.BooleanField(
         read_only=True, help_text="An exception to National Disclosure Policy is required."
     )
