@@ -131,6 +131,32 @@ def get_object_or_404(queryset, user, action="view", **lookup):
     return obj
 
 
+def read_through(user, record, link):
+    """The record `record.<link>` points to, as far as `user` may read it on `record`'s page.
+
+    Returns (linked, fields): fields None when the user may view the linked record itself;
+    a tuple of field names when the record's model grants a case-scoped read of just those
+    (its `scoped_reads = {link: fields}` and `scoped_read_q(user, link)`, a rule on the
+    record: e.g. the reviewers and approvers of a TSFD case read the program facts they
+    decide about); (None, ()) otherwise. The linked record's own pages are unaffected.
+    """
+    linked = getattr(record, link, None)
+    if linked is None:
+        return None, ()
+    if can(user, "view", linked):
+        return linked, None
+    model = type(record)
+    fields = getattr(model, "scoped_reads", {}).get(link)
+    rule = getattr(model, "scoped_read_q", None)
+    if not fields or rule is None:
+        return None, ()
+    condition = rule(user, link)
+    if condition is None:
+        return None, ()
+    readable = restrict(model._default_manager.filter(pk=record.pk), user, "view").filter(condition)
+    return (linked, tuple(fields)) if readable.exists() else (None, ())
+
+
 def record_models():
     """Every model with its own object-permission tables (programs, agreements, …)."""
     from django.apps import apps

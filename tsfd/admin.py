@@ -2,7 +2,17 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from core.admin import RuledAdminMixin
-from tsfd.models import DisclosureRequest, InformationCategory, Proviso, Review, ReviewArea
+from tsfd.models import (
+    DelegationLetter,
+    DisclosureRequest,
+    InformationCategory,
+    NdpLevel,
+    Proviso,
+    Release,
+    Review,
+    ReviewArea,
+    StandardProviso,
+)
 
 
 @admin.register(ReviewArea)
@@ -35,11 +45,50 @@ class ReviewInline(admin.TabularInline):
 class ProvisoInline(admin.TabularInline):
     model = Proviso
     extra = 0
-    readonly_fields = ("number", "text")
+    readonly_fields = ("number", "text", "standard")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class ReleaseInline(admin.TabularInline):
+    """The release log, read only here: releases are recorded in the portal by an FDO."""
+
+    model = Release
+    extra = 0
+    fields = ("released_on", "what", "recipient_country", "recipient", "classification_released")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NdpLevel)
+class NdpLevelAdmin(RuledAdminMixin, admin.ModelAdmin):
+    """National Disclosure Policy: each country's delegated level per NDP category."""
+
+    list_display = ("country", "category", "level", "note")
+    list_editable = ("level",)
+    list_filter = ("level", "category")
+    search_fields = ("country__name", "country__iso3")
+    list_select_related = ("country", "category")
+    autocomplete_fields = ("country",)
+
+
+@admin.register(StandardProviso)
+class StandardProvisoAdmin(RuledAdminMixin, admin.ModelAdmin):
+    list_display = ("code", "text", "active", "order")
+    list_editable = ("active", "order")
+    search_fields = ("code", "text")
+
+
+@admin.register(DelegationLetter)
+class DelegationLetterAdmin(RuledAdminMixin, GuardedModelAdmin):
+    list_display = ("number", "title", "system", "classification_limit", "expires_on")
+    search_fields = ("number", "title", "system")
+    filter_horizontal = ("countries",)
 
 
 @admin.register(DisclosureRequest)
@@ -51,5 +100,5 @@ class DisclosureRequestAdmin(RuledAdminMixin, GuardedModelAdmin):
     search_fields = ("number", "title")
     list_select_related = ("recipient_country", "requested_by")
     readonly_fields = ("status", "requested_by", "decided_by", "decided_at", "decision_rationale")
-    inlines = [ReviewInline, ProvisoInline]
+    inlines = [ReviewInline, ProvisoInline, ReleaseInline]
     list_per_page = 50

@@ -20,12 +20,14 @@ class TSFDConfig(AppConfig):
             TSFD_REVIEWER,
         )
         from programs.models import Program
-        from tsfd import dashboard, panels
-        from tsfd.models import DisclosureRequest
+        from tsfd import dashboard, panels, signals  # noqa: F401  (receivers)
+        from tsfd.models import DelegationLetter, DisclosureRequest, Release
 
         registry.register_navigation("TSFD", "tsfd:list", order=30)
         registry.register_stylesheet("tsfd/tsfd.css")
-        registry.register_reference_data("tsfd.reviewarea", "tsfd.informationcategory")
+        registry.register_reference_data(
+            "tsfd.reviewarea", "tsfd.informationcategory", "tsfd.ndplevel", "tsfd.standardproviso"
+        )
         registry.grant(PROGRAM_MANAGER, "tsfd.add_disclosurerequest")
         registry.grant(TSFD_REQUESTER, "tsfd.add_disclosurerequest")
         registry.grant(TSFD_REVIEWER, "tsfd.review_disclosurerequest")
@@ -36,12 +38,27 @@ class TSFDConfig(AppConfig):
             "tsfd.view_review",
             "tsfd.view_proviso",
             "tsfd.decide_disclosurerequest",
+            "tsfd.view_release",
+            "tsfd.add_release",
+            "tsfd.view_delegationletter",
+            "tsfd.add_delegationletter",
+            "tsfd.change_delegationletter",
         )
+        # The DDL library is read by whoever raises, reviews or follows cases.
+        for role in (TSFD_REQUESTER, TSFD_REVIEWER, PROGRAM_MANAGER):
+            registry.grant(role, "tsfd.view_delegationletter")
         registry.grant(LEADERSHIP, "tsfd.view_*")
         registry.grant(PORTAL_ADMIN, "tsfd.*")
 
         template = "tsfd/_requests_panel.html"
         registry.register_panel(Country, "TSFD requests", template, panels.country_requests, 60)
+        registry.register_panel(
+            Country, "NDP levels", "tsfd/_ndp_panel.html", panels.country_ndp_levels, 61
+        )
+        registry.register_panel(Country, "DDLs", "tsfd/_ddl_panel.html", panels.country_ddls, 62)
+        registry.register_panel(
+            Country, "TSFD releases", "tsfd/_release_panel.html", panels.country_releases, 63
+        )
         registry.register_panel(Program, "TSFD", template, panels.program_requests, 60)
         registry.register_panel(Agreement, "TSFD", template, panels.agreement_requests, 60)
         registry.register_panel(get_user_model(), "TSFD", template, panels.my_tsfd, 60)
@@ -73,4 +90,16 @@ class TSFDConfig(AppConfig):
             ],
             label="Disclosure requests",
             title=lambda r: f"{r.number} {r.title}",
+        )
+        registry.register_search(
+            DelegationLetter,
+            ["number", "title", "system", "scope"],
+            label="DDLs",
+            title=lambda d: f"{d.number} {d.title}",
+        )
+        registry.register_search(
+            Release,
+            ["what", "recipient", "request__number"],
+            label="TSFD releases",
+            title=lambda r: f"Release of {r.released_on:%Y-%m-%d} under {r.request.number}",
         )

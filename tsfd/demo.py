@@ -6,17 +6,113 @@ clocks look like a working office's. Safe to re-run: a case whose title exists i
 """
 
 import contextlib
+import hashlib
 from datetime import timedelta
 from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core import permissions, roles
-from core.models import Country, Organization, TransitionLog
+from core.models import Country, Document, Organization, TransitionLog
 from tsfd import workflow
-from tsfd.models import DisclosureRequest, InformationCategory, ReviewArea
+from tsfd.models import (
+    DelegationLetter,
+    DisclosureRequest,
+    InformationCategory,
+    NdpLevel,
+    Release,
+    ReviewArea,
+    StandardProviso,
+)
+
+# Fictional National Disclosure Policy levels: each demo country's base level, and the
+# categories where it is one step lower. Not real policy.
+NDP_BASE = {
+    "GBR": "S",
+    "AUS": "S",
+    "CAN": "S",
+    "NZL": "C",
+    "FRA": "C",
+    "ITA": "C",
+    "NOR": "C",
+    "POL": "C",
+    "ISR": "C",
+    "KOR": "C",
+    "SWE": "C",
+    "DEU": "C",
+    "JPN": "C",
+}
+NDP_LOWER = {3: "C", 2: "C", 4: "CUI"}  # category: the level when below the base
+LEVEL_ORDER = ["U", "CUI", "C", "S", "TS"]
+
+# number, title, system, countries, limit, issued days ago, expires in days, scope
+DDLS = [
+    (
+        "DDL-DEMO-001",
+        "Directed energy and cyber test infrastructure",
+        "High-energy laser beam control and cyber range test beds",
+        ["GBR", "AUS"],
+        "S",
+        400,
+        330,
+        "Beam director optics at the interface level, range federation architecture and test "
+        "procedures. Not: source code, vulnerability data, cryptographic key management.",
+    ),
+    (
+        "DDL-DEMO-002",
+        "Maritime patrol mission systems (superseded)",
+        "Maritime patrol aircraft mission system",
+        ["NZL", "CAN"],
+        "C",
+        900,
+        -30,
+        "Operator and maintainer training material; no acoustic processing algorithms.",
+    ),
+]
+
+# Which demo case falls under which DDL (title: DDL number).
+CASE_DDL = {
+    "Directed energy beam director optics drawings": "DDL-DEMO-001",
+    "Cyber range federation architecture and test procedures": "DDL-DEMO-001",
+    "Maritime patrol mission system training courseware": "DDL-DEMO-002",
+}
+# The case that exceeds NDP (the rest stay CUI): GBR's category 3 level is Confidential.
+HIGHEST = {"Directed energy beam director optics drawings": "S"}
+# Cases under the EAR (the rest are ITAR, USML category XI or as given).
+EAR = {
+    "Drivetrain gearbox test data package": "9E991",
+    "Lightweight mortar comparative test report": "0E982",
+    "Quantum navigation demonstrator test results": "7E994",
+}
+# Validity of each approval in days from the decision (short: expired in the demo).
+VALID_DAYS = {"Maritime patrol mission system training courseware": 60}
+# Releases: case title -> [(days after decision, what, to, country, classification)]
+RELEASES = {
+    "Cyber range federation architecture and test procedures": [
+        (
+            3,
+            "Federation architecture description, rev C (annexes C and F removed).",
+            "UK range authority, federation lead",
+            "GBR",
+            "CUI",
+        ),
+        (
+            12,
+            "Test procedure volume 2 including classified scenario annex.",
+            "UK range authority, test director",
+            "GBR",
+            "S",
+        ),
+    ],
+    "Maritime patrol mission system training courseware": [
+        (10, "Operator course modules 1-4.", "RNZAF training squadron", "NZL", "CUI"),
+        (66, "Maintainer course module 5.", "RNZAF training squadron", "NZL", "CUI"),
+    ],
+}
 
 # Two more reviewers, so intake has a choice and the demo reviewer sees only their cases.
 EXTRA_REVIEWERS = [("kim.reviewer", "Kim", "Okafor"), ("jo.reviewer", "Jo", "Lindqvist")]
@@ -202,6 +298,7 @@ CASES = [
                     "decision": "approve_with_provisos",
                     "rationale": "Supports the federation's accreditation; the provisos "
                     "reflect the cyber and COMSEC reviews.",
+                    "standard": ["NO-RETRANSFER"],
                     "provisos": [
                         "Vulnerability annexes (C and F) are removed before release.",
                         "No cryptographic key management details are released.",
@@ -340,6 +437,7 @@ def _run(case, script, start, people, approver):
             elif action == "return":
                 workflow.step(case, people[args["by"]], "return", comment=args["comment"])
             elif action == "decide":
+                valid = VALID_DAYS.get(case.title, 365)
                 workflow.decide(
                     case,
                     approver,
@@ -347,6 +445,11 @@ def _run(case, script, start, people, approver):
                     args["rationale"],
                     provisos=args.get("provisos", ()),
                     scope=args.get("scope", ""),
+                    valid_until=(when + timedelta(days=valid)).date(),
+                    limit="CUI" if args["decision"] != "deny" else "",
+                    standard_provisos=StandardProviso.objects.filter(
+                        code__in=args.get("standard", ())
+                    ),
                 )
             elif action == "withdraw":
                 workflow.step(case, case.requested_by, "withdraw", comment=args["comment"])
@@ -361,6 +464,8 @@ def seed(context):
     countries = {c.iso3: c for c in Country.objects.exclude(iso3="USA")}
     orgs = {o.country.iso3: o for o in Organization.objects.select_related("country")}
     categories = {c.number: c for c in InformationCategory.objects.all()}
+    _ndp_levels(countries, categories)
+    ddls = _ddls(countries, approver, now)
     created = []
     for title, who, program_index, iso3, form, category, ago, needed_in, script in CASES:
         if DisclosureRequest.objects.filter(title=title).exists():
@@ -376,20 +481,26 @@ def seed(context):
             technology=f"{title}. Level of detail: what a partner engineer needs to integrate "
             "and operate the capability; no design rationale or source code unless stated.",
             disclosure_form=form,
-            highest_classification="CUI",
+            highest_classification=HIGHEST.get(title, "CUI"),
             information_category=categories.get(category),
             purpose="Enables the partner's participation in the cooperative program; shares "
             "development cost and improves coalition interoperability.",
+            **_export_facts(title, iso3),
+            ddl=ddls.get(CASE_DDL.get(title)),
             needed_by=(now + timedelta(days=needed_in)).date() if needed_in else None,
             classification="CUI",
             cui_category="CTI",
             created_at=start - timedelta(days=2),
         )
         case.save()
+        _document(case, f"{title} (extract)", "briefing", requester)
         if ago is not None:
             with demo_clock(start):
                 workflow.step(case, requester, "submit")
             _run(case, script, start, people, approver)
+            case.refresh_from_db()
+            if case.may_release:
+                _releases(case, case.decided_at, approver)
         created.append(case)
     _reconsideration(users, now)
     context["disclosure_requests"] = list(DisclosureRequest.objects.order_by("number"))
@@ -415,10 +526,106 @@ def _reconsideration(users, now):
         highest_classification="CUI",
         information_category=original.information_category,
         purpose=original.purpose,
+        end_use=original.end_use,
+        end_user=original.end_user,
+        export_jurisdiction=original.export_jurisdiction,
+        usml_category=original.usml_category,
+        eccn=original.eccn,
+        security_agreement=original.security_agreement,
         classification="CUI",
         cui_category="CTI",
         created_at=now - timedelta(days=3),
     )
     case.save()
+    _document(case, "Sensor interface control document (extract)", "briefing", case.requested_by)
     with demo_clock(now - timedelta(days=2)):
         workflow.step(case, case.requested_by, "submit")
+
+
+def _export_facts(title, iso3):
+    """End use and user, export jurisdiction and the GSA of a demo case (fictional)."""
+    facts = {
+        "end_use": "Integration, test and operation within the cooperative program.",
+        "end_user": f"Ministry of Defence of the partner ({iso3}), program office",
+        "security_agreement": f"US-{iso3} General Security Agreement (demo reference)",
+    }
+    if title in EAR:
+        return {**facts, "export_jurisdiction": "ear", "eccn": EAR[title]}
+    return {**facts, "export_jurisdiction": "itar", "usml_category": "XI"}
+
+
+def _ndp_levels(countries, categories):
+    """Fictional NDP levels for the demo countries and the eight categories."""
+    for iso3, base in NDP_BASE.items():
+        country = countries.get(iso3)
+        if country is None:
+            continue
+        for number, category in categories.items():
+            if number is None:
+                continue
+            lower = NDP_LOWER.get(number)
+            level = lower if lower and LEVEL_ORDER.index(lower) < LEVEL_ORDER.index(base) else base
+            NdpLevel.objects.get_or_create(
+                country=country,
+                category=category,
+                defaults={"level": level, "note": "Fictional demo value"},
+            )
+
+
+def _ddls(countries, approver, now):
+    letters = {}
+    for number, title, system, iso3s, limit, issued_ago, expires_in, scope in DDLS:
+        letter = DelegationLetter.objects.filter(number=number).first()
+        if letter is None:
+            letter = DelegationLetter.objects.create(
+                number=number,
+                title=title,
+                system=system,
+                scope=scope,
+                classification_limit=limit,
+                issued_on=(now - timedelta(days=issued_ago)).date(),
+                expires_on=(now + timedelta(days=expires_in)).date(),
+                classification="CUI",
+                cui_category="CTI",
+            )
+            letter.countries.set([countries[c] for c in iso3s if c in countries])
+            _document(letter, f"{number} signed letter", "ddl", approver)
+        letters[number] = letter
+    return letters
+
+
+def _document(record, title, kind, user):
+    body = (
+        f"{title}\n\nDemo placeholder text for a fictional record. It contains no real "
+        "technical data or policy.\n"
+    ).encode()
+    name = f"{kind}-{record.pk}.txt"
+    doc = Document(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        title=title[:200],
+        kind=kind,
+        original_name=name,
+        size=len(body),
+        checksum=hashlib.sha256(body).hexdigest(),
+        uploaded_by=user,
+        classification="CUI",
+        cui_category="CTI",
+    )
+    doc.file.save(name, ContentFile(body), save=False)
+    doc.save()
+
+
+def _releases(case, decided, officer):
+    """The demo release log of a decided case: one within scope, one beyond it."""
+    countries = {c.iso3: c for c in Country.objects.all()}
+    for days, what, to, iso3, level in RELEASES.get(case.title, ()):
+        Release.objects.create(
+            request=case,
+            released_on=(decided + timedelta(days=days)).date(),
+            what=what,
+            recipient=to,
+            recipient_country=countries[iso3],
+            classification_released=level,
+            released_by=officer,
+        )

@@ -3,6 +3,7 @@
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -10,7 +11,15 @@ from core.filters import PortalFilterSet, checkboxes
 from core.forms import CHOOSE_SEVERAL
 from core.markings import Classification
 from core.models import Country
-from tsfd.models import DisclosureRequest, InformationCategory, Review, ReviewArea
+from tsfd.models import (
+    DelegationLetter,
+    DisclosureRequest,
+    InformationCategory,
+    NdpLevel,
+    Release,
+    Review,
+    ReviewArea,
+)
 
 YES_NO_ANY = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
 
@@ -97,3 +106,76 @@ class ReviewFilterSet(PortalFilterSet):
             return queryset
         me = Q(reviewer=self.request.user)
         return queryset.filter(me) if value else queryset.exclude(me)
+
+
+class ReleaseFilterSet(PortalFilterSet):
+    """The release log's filters (page and API)."""
+
+    search_fields = ("what", "recipient", "request__number")
+    q = filters.CharFilter(method="search", label="Search")
+    request = filters.ModelChoiceFilter(
+        queryset=DisclosureRequest.objects.all(), label="Decision (case)"
+    )
+    recipient_country = CountryCodesFilter(
+        queryset=Country.objects.all(),
+        field_name="recipient_country__iso3",
+        to_field_name="iso3",
+        label="Released to country",
+        help_text=CHOOSE_SEVERAL,
+    )
+    classification_released = checkboxes(Classification.choices, label="Classification")
+    released_after = filters.DateFilter(
+        field_name="released_on", lookup_expr="gte", label="Released on or after"
+    )
+    released_before = filters.DateFilter(
+        field_name="released_on", lookup_expr="lte", label="Released on or before"
+    )
+
+    class Meta:
+        model = Release
+        fields = []
+
+
+class DelegationLetterFilterSet(PortalFilterSet):
+    search_fields = ("number", "title", "system", "scope")
+    q = filters.CharFilter(method="search", label="Search")
+    country = CountryCodesFilter(
+        queryset=Country.objects.all(),
+        field_name="countries__iso3",
+        to_field_name="iso3",
+        label="Country",
+        help_text=CHOOSE_SEVERAL,
+        distinct=True,
+    )
+    classification_limit = checkboxes(Classification.choices, label="Classification limit")
+    expired = filters.BooleanFilter(method="expired_only", label="Expired", widget=YES_NO_ANY)
+
+    class Meta:
+        model = DelegationLetter
+        fields = []
+
+    def expired_only(self, queryset, name, value: str):
+        if value is None:
+            return queryset
+        old = Q(expires_on__lt=timezone.localdate())
+        return queryset.filter(old) if value else queryset.exclude(old)
+
+
+class NdpLevelFilterSet(PortalFilterSet):
+    search_fields = ("country__name", "category__name", "note")
+    q = filters.CharFilter(method="search", label="Search")
+    country = CountryCodesFilter(
+        queryset=Country.objects.all(),
+        field_name="country__iso3",
+        to_field_name="iso3",
+        label="Country",
+        help_text=CHOOSE_SEVERAL,
+    )
+    category = filters.ModelChoiceFilter(
+        queryset=InformationCategory.objects.all(), label="NDP category"
+    )
+    level = checkboxes(Classification.choices, label="Delegated level")
+
+    class Meta:
+        model = NdpLevel
+        fields = []

@@ -3,8 +3,16 @@
 from django import forms
 
 from core.forms import PortalFormMixin, VersionedModelForm
+from core.markings import Classification
 from core.models import Organization
-from tsfd.models import DisclosureRequest, InformationCategory, Review
+from tsfd.models import (
+    DelegationLetter,
+    DisclosureRequest,
+    InformationCategory,
+    Release,
+    Review,
+    StandardProviso,
+)
 
 REQUEST_SECTIONS = [
     (
@@ -17,7 +25,11 @@ REQUEST_SECTIONS = [
             "information_category",
         ],
     ),
-    ("To whom", ["recipient_country", "recipient_organization"]),
+    ("To whom", ["recipient_country", "recipient_organization", "end_user", "end_use"]),
+    (
+        "Export control and security",
+        ["export_jurisdiction", "usml_category", "eccn", "security_agreement", "ddl"],
+    ),
     ("Why and when", ["purpose", "program", "agreement", "needed_by"]),
     ("Marking of this record", ["classification", "cui_category", "dissemination", "rel_to"]),
 ]
@@ -34,6 +46,7 @@ class DisclosureRequestForm(VersionedModelForm):
             "needed_by": forms.DateInput,
             "technology": forms.Textarea(attrs={"rows": 5}),
             "purpose": forms.Textarea(attrs={"rows": 4}),
+            "end_use": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -86,13 +99,47 @@ class DecisionForm(PortalFormMixin, forms.Form):
         required=False,
         help_text="For a partial approval: what is released and what is not.",
     )
+    standard_provisos = forms.ModelMultipleChoiceField(
+        queryset=StandardProviso.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Standard provisos",
+        help_text="For an approval with provisos: drawn from the office's library.",
+    )
+    valid_until = forms.DateField(
+        label="Valid until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For an approval: the last day releases may be made under it.",
+    )
+    limit = forms.ChoiceField(
+        label="Highest classification released",
+        required=False,
+        choices=[("", "—"), *Classification.choices],
+        help_text="For an approval: releases above it are flagged as beyond scope.",
+    )
+    ddl = forms.ModelChoiceField(
+        queryset=DelegationLetter.objects.all(),
+        required=False,
+        label="Under DDL",
+        help_text="The Delegation of Disclosure Authority Letter the decision relies on.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         cleaned = super().clean()
         decision = cleaned.get("decision")
-        if decision == "approve_with_provisos" and not self.proviso_lines():
+        if (
+            decision == "approve_with_provisos"
+            and not self.proviso_lines()
+            and not cleaned.get("standard_provisos")
+        ):
             self.add_error("provisos", "Record at least one proviso (one per line).")
+        if decision and decision != "deny":
+            if not cleaned.get("valid_until"):
+                self.add_error("valid_until", "Say until when the decision is valid.")
+            if not cleaned.get("limit"):
+                self.add_error("limit", "Say the highest classification released.")
         if decision == "partially_approve" and not (cleaned.get("scope") or "").strip():
             self.add_error("scope", "Say what is released and what is not.")
         return cleaned
@@ -158,6 +205,31 @@ class IntakeForm(PortalFormMixin, forms.Form):
         for field in self.fields.values():
             css = "usa-checkbox__input" if isinstance(field, forms.BooleanField) else "usa-select"
             field.widget.attrs["class"] = css
+        self.fields["shared_reviewer_reason"] = forms.CharField(
+            label="Why one person reviews several areas",
+            required=False,
+            initial=request_obj.shared_reviewer_reason,
+            widget=forms.Textarea(attrs={"rows": 2, "class": "usa-textarea"}),
+            help_text="Needed when you name the same reviewer for two or more areas.",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        named = {}
+        for row in self.rows:
+            reviewer = cleaned.get(row["reviewer"])
+            wanted = cleaned.get(row["include"]) or row["locked"]
+            if row["locked"] and row["review"] is not None:
+                reviewer = row["review"].reviewer
+            if wanted and reviewer is not None:
+                named.setdefault(reviewer.pk, []).append(row["area"].code)
+        shared = [codes for codes in named.values() if len(codes) > 1]
+        if shared and not (cleaned.get("shared_reviewer_reason") or "").strip():
+            self.add_error(
+                "shared_reviewer_reason",
+                f"The same reviewer is named for {' and '.join(shared[0])}: say why.",
+            )
+        return cleaned
 
     def bound_rows(self):
         return [
@@ -176,3 +248,57 @@ class IntakeForm(PortalFormMixin, forms.Form):
             for row in self.rows
             if not row["locked"]
         ]
+
+
+RELEASE_FIELDS = (
+    "released_on",
+    "what",
+    "recipient_country",
+    "recipient",
+    "classification_released",
+)
+
+
+class ReleaseForm(PortalFormMixin, forms.ModelForm):
+    """A release under a decision, recorded by the foreign disclosure officer who made it."""
+
+    class Meta:
+        model = Release
+        fields = RELEASE_FIELDS
+        widgets = {
+            "released_on": forms.DateInput(attrs={"type": "date"}),
+            "what": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def save(self, commit=True):
+        if self.instance.pk is None:
+            self.instance.released_by = self.user
+        return super().save(commit=commit)
+
+
+DDL_FIELDS = (
+    "number",
+    "title",
+    "system",
+    "program",
+    "scope",
+    "countries",
+    "classification_limit",
+    "issued_on",
+    "expires_on",
+    "classification",
+    "cui_category",
+    "dissemination",
+    "rel_to",
+)
+
+
+class DelegationLetterForm(VersionedModelForm):
+    class Meta:
+        model = DelegationLetter
+        fields = DDL_FIELDS
+        widgets = {
+            "issued_on": forms.DateInput(attrs={"type": "date"}),
+            "expires_on": forms.DateInput(attrs={"type": "date"}),
+            "scope": forms.Textarea(attrs={"rows": 4}),
+        }

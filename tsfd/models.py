@@ -7,6 +7,7 @@ lifecycle itself is the table in `tsfd/workflow.py`; the rules that must hold
 whoever writes (separation of duties, decisions are final) live here.
 """
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from core.markings import Classification
+from core.markings import LEVEL, Classification
 from core.models import AuditedModel, Country, MarkedModel, Organization, VersionedModel
 from core.models.bases import ChildRecord, object_permission_models
 
@@ -61,6 +62,121 @@ class InformationCategory(AuditedModel):
 
     def __str__(self):
         return f"{self.number}. {self.name}" if self.number else self.name
+
+
+class NdpLevel(AuditedModel):
+    """The level to which disclosure of one NDP category to one country is delegated.
+
+    Reference data kept by Portal Admins (the demo values are fictional). A case whose
+    highest classification is above its recipient's level for its category, or whose
+    category has no level for the country, needs an exception to National Disclosure Policy.
+    """
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="ndp_levels")
+    category = models.ForeignKey(
+        InformationCategory, on_delete=models.CASCADE, related_name="ndp_levels"
+    )
+    level = models.CharField(
+        "delegated disclosure level",
+        max_length=4,
+        choices=Classification.choices,
+        db_index=True,
+        help_text="The highest classification that may be disclosed without an exception.",
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["country__name", "category__number"]
+        verbose_name = "NDP level"
+        constraints = [
+            models.UniqueConstraint(fields=["country", "category"], name="ndp_level_once")
+        ]
+
+    def __str__(self):
+        return f"{self.country} · {self.category}: {self.get_level_display()}"
+
+    def get_absolute_url(self):
+        return reverse("tsfd:ndp:list") + "?" + urlencode({"country": self.country.iso3})
+
+
+class StandardProviso(AuditedModel):
+    """A proviso the office attaches often, worded once (reference data)."""
+
+    code = models.CharField(max_length=20, unique=True, help_text="Short name, e.g. NO-RETRANSFER")
+    text = models.TextField()
+    active = models.BooleanField(default=True, help_text="Inactive provisos are not offered.")
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.code
+
+
+class DelegationLetter(VersionedModel, AuditedModel, MarkedModel):
+    """A Delegation of Disclosure Authority Letter (DDL): what may be disclosed, to whom,
+    up to which level, until when. The letter itself is a document of kind "ddl"."""
+
+    number = models.CharField(max_length=40, unique=True, help_text="e.g. DDL-2025-014")
+    title = models.CharField(max_length=200)
+    system = models.CharField(
+        "system or program", max_length=200, help_text="The system or program it covers."
+    )
+    program = models.ForeignKey(
+        "programs.Program",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegation_letters",
+    )
+    scope = models.TextField(help_text="What may be disclosed and what may not.")
+    countries = models.ManyToManyField(Country, related_name="delegation_letters")
+    classification_limit = models.CharField(
+        "classification limit",
+        max_length=4,
+        choices=Classification.choices,
+        db_index=True,
+        help_text="The highest classification the letter delegates.",
+    )
+    issued_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField("expires on", db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    audit_exclude = ("id", "version", "updated_at")
+
+    class Meta:
+        ordering = ["-expires_on", "number"]
+        verbose_name = "delegation of disclosure authority letter"
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("tsfd:ddl:detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.issued_on and self.expires_on and self.expires_on < self.issued_on:
+            raise ValidationError({"expires_on": "A DDL cannot expire before it is issued."})
+
+    def is_expired_on(self, day=None):
+        return self.expires_on < (day or timezone.localdate())
+
+    @property
+    def is_expired(self):
+        return self.is_expired_on()
+
+
+DelegationLetterUserObjectPermission, DelegationLetterGroupObjectPermission = (
+    object_permission_models(DelegationLetter)
+)
+
+
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+USML_CATEGORIES = [*ROMAN, *(f"X{n}" for n in ROMAN), "XX", "XXI"]
+ECCN = re.compile(r"^[0-9][A-E][0-9]{3}(\.[a-z0-9.]+)?$")
 
 
 def step_user(on_delete=models.SET_NULL):
@@ -172,6 +288,46 @@ class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
         "purpose and benefit to the US",
         help_text="Why the disclosure is needed and what the US gains.",
     )
+    end_use = models.TextField(
+        "end use", blank=True, help_text="What the recipient will do with it."
+    )
+    end_user = models.CharField(
+        "end user", max_length=200, blank=True, help_text="Who will finally hold and use it."
+    )
+
+    class Jurisdiction(models.TextChoices):
+        ITAR = "itar", "ITAR (USML)"
+        EAR = "ear", "EAR (CCL)"
+
+    export_jurisdiction = models.CharField(
+        "export jurisdiction", max_length=4, choices=Jurisdiction.choices, blank=True
+    )
+    usml_category = models.CharField(
+        "USML category", max_length=5, blank=True, help_text="For ITAR: I to XXI."
+    )
+    eccn = models.CharField(
+        "ECCN", max_length=20, blank=True, help_text="For EAR, e.g. 5A002 or 7A994."
+    )
+    security_agreement = models.CharField(
+        "General Security Agreement",
+        max_length=200,
+        blank=True,
+        help_text="The General Security Agreement (or equivalent) with the recipient country.",
+    )
+    ddl = models.ForeignKey(
+        DelegationLetter,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name="DDL",
+        help_text="The Delegation of Disclosure Authority Letter the case falls under.",
+    )
+    shared_reviewer_reason = models.TextField(
+        "reason one person reviews several areas",
+        blank=True,
+        help_text="Recorded at intake when one reviewer is named for two or more areas.",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -206,6 +362,16 @@ class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
         blank=True,
         editable=False,
         help_text="For a partial approval: what is released and what is not.",
+    )
+    decision_valid_until = models.DateField(
+        "decision valid until", null=True, blank=True, editable=False, db_index=True
+    )
+    decision_limit = models.CharField(
+        "highest classification released",
+        max_length=4,
+        choices=Classification.choices,
+        blank=True,
+        editable=False,
     )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -253,6 +419,18 @@ class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
             errors["needed_by"] = "The needed-by date is in the past."
         if self.reconsideration_of_id and self.reconsideration_of_id == self.pk:
             errors["reconsideration_of"] = "A request cannot reconsider itself."
+        if self.usml_category:
+            self.usml_category = self.usml_category.strip().upper()
+            if self.usml_category not in USML_CATEGORIES:
+                errors["usml_category"] = "A USML category is a roman numeral from I to XXI."
+        if self.eccn:
+            self.eccn = self.eccn.strip().upper()
+            if not ECCN.match(self.eccn[:5] + self.eccn[5:].lower()):
+                errors["eccn"] = "An ECCN reads like 5A002 or 7A994 (digit, letter A-E, 3 digits)."
+        if self.export_jurisdiction == self.Jurisdiction.ITAR and self.eccn:
+            errors["eccn"] = "An ITAR case has a USML category, not an ECCN."
+        if self.export_jurisdiction == self.Jurisdiction.EAR and self.usml_category:
+            errors["usml_category"] = "An EAR case has an ECCN, not a USML category."
         if errors:
             raise ValidationError(errors)
 
@@ -320,6 +498,30 @@ class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
             return Q(requested_by=user, status=cls.Status.DRAFT)
         return None
 
+    # What the deciders may read of the program (core.permissions.read_through): its name,
+    # code and technology-protection facts, on this case only, never its own pages.
+    scoped_reads = {
+        "program": (
+            "code",
+            "name",
+            "cpi_identified",
+            "anti_tamper_required",
+            "exportability_features",
+            "protection_plan_status",
+        )
+    }
+
+    @classmethod
+    def scoped_read_q(cls, user, link):
+        """Who reads the program facts on a case: its assigned reviewers, and approvers
+        (never the requester through this rule)."""
+        if link != "program" or not user.is_authenticated:
+            return None
+        reviewer = Q(pk__in=Review.objects.filter(reviewer=user).values("request_id"))
+        if user.has_perm("tsfd.decide_disclosurerequest"):
+            return reviewer | ~Q(requested_by=user)
+        return reviewer
+
     # Derived state -------------------------------------------------------------------
 
     @property
@@ -368,6 +570,58 @@ class DisclosureRequest(VersionedModel, AuditedModel, MarkedModel):
         """The case's target: that of its slowest review area."""
         targets = [r.area.target_days for r in self.reviews.all()]
         return max(targets) if targets else None
+
+    # National Disclosure Policy ---------------------------------------------------------
+
+    @property
+    def ndp_level(self):
+        """The recipient's delegated level for the case's category (None: no level)."""
+        if not (self.recipient_country_id and self.information_category_id):
+            return None
+        if not hasattr(self, "_ndp_level"):
+            self._ndp_level = NdpLevel.objects.filter(
+                country_id=self.recipient_country_id, category_id=self.information_category_id
+            ).first()
+        return self._ndp_level
+
+    @property
+    def exceeds_ndp(self):
+        """True when an exception to NDP is required: the highest classification involved
+        is above the recipient's delegated level, or there is no level for the category."""
+        if not self.information_category_id or not self.highest_classification:
+            return False
+        code = self.ndp_level_code
+        if code is None:
+            return LEVEL.get(self.highest_classification, 0) > 0
+        return LEVEL.get(self.highest_classification, 0) > LEVEL.get(code, 0)
+
+    @property
+    def ndp_level_code(self):
+        """The delegated level's code (C, S…), or None; a list annotates it in one query
+        (`with_ndp_level`), a single case reads it once."""
+        if "_ndp_level_code" in self.__dict__:
+            return self.__dict__["_ndp_level_code"]
+        level = self.ndp_level
+        return level.level if level else None
+
+    @classmethod
+    def with_ndp_level(cls, queryset):
+        """Annotate each case of `queryset` with its recipient's level for its category."""
+        levels = NdpLevel.objects.filter(
+            country=models.OuterRef("recipient_country"),
+            category=models.OuterRef("information_category"),
+        ).values("level")[:1]
+        return queryset.annotate(_ndp_level_code=models.Subquery(levels))
+
+    # The decision's validity ------------------------------------------------------------
+
+    @property
+    def decision_expired(self):
+        return bool(self.decision_valid_until and self.decision_valid_until < timezone.localdate())
+
+    @property
+    def may_release(self):
+        return self.status in self.DECIDED and self.status != self.Status.DENIED
 
     def reviews_complete(self):
         reviews = list(self.reviews.all())
@@ -484,13 +738,41 @@ class Review(RequestChild):
         if self.reviewer_id and self.reviewer_id == self.request.requested_by_id:
             raise ValidationError("Nobody reviews their own request.")
         self._refuse_if_closed()
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            # Check-then-write under the case's row lock: two areas given to the same
+            # person at once cannot both pass the check below.
+            if self.reviewer_id:
+                DisclosureRequest.objects.select_for_update().filter(pk=self.request_id).first()
+            self._refuse_unexplained_shared_reviewer()
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if self.is_complete:
             raise ValidationError("A completed review is part of the record and is kept.")
         self._refuse_if_closed()
         return super().delete(*args, **kwargs)
+
+    def _refuse_unexplained_shared_reviewer(self):
+        """One person reviewing two areas of a case needs the reason recorded at intake."""
+        if not self.reviewer_id:
+            return
+        shared = (
+            Review.objects.filter(request_id=self.request_id, reviewer_id=self.reviewer_id)
+            .exclude(pk=self.pk)
+            .exists()
+        )
+        reason = (
+            DisclosureRequest.objects.filter(pk=self.request_id)
+            .values_list("shared_reviewer_reason", flat=True)
+            .first()
+        )
+        if shared and not (reason or "").strip():
+            raise ValidationError(
+                {
+                    "reviewer": "This reviewer already reviews another area of the case: "
+                    "record at intake why one person reviews several areas."
+                }
+            )
 
     @property
     def is_complete(self):
@@ -530,6 +812,14 @@ class Proviso(RequestChild):
     )
     number = models.PositiveSmallIntegerField()
     text = models.TextField()
+    standard = models.ForeignKey(
+        StandardProviso,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="uses",
+        help_text="The standard proviso it was drawn from, if any.",
+    )
 
     class Meta:
         ordering = ["request", "number"]
@@ -547,3 +837,81 @@ class Proviso(RequestChild):
     def delete(self, *args, **kwargs):
         self._refuse_if_closed()
         return super().delete(*args, **kwargs)
+
+
+class Release(RequestChild):
+    """One release under a decision: what was released, when, to whom, by which foreign
+    disclosure officer. The portal's pages and API only record releases (a log); every
+    write, a correction in the admin site included, is audited."""
+
+    request = models.ForeignKey(
+        DisclosureRequest,
+        on_delete=models.PROTECT,
+        related_name="releases",
+        verbose_name="decision (case)",
+    )
+    released_on = models.DateField("released on", db_index=True)
+    what = models.TextField("what was released")
+    recipient_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="tsfd_releases"
+    )
+    recipient = models.CharField(
+        "released to", max_length=200, help_text="The person or office that received it."
+    )
+    classification_released = models.CharField(
+        "classification released",
+        max_length=4,
+        choices=Classification.choices,
+        db_index=True,
+    )
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tsfd_releases",
+        verbose_name="foreign disclosure officer",
+        editable=False,
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-released_on", "-id"]
+
+    def __str__(self):
+        return f"Release of {self.released_on} under {self.request.number}"
+
+    def get_absolute_url(self):
+        return reverse("tsfd:releases:detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        case = self.request if self.request_id else None
+        if case is None:
+            return
+        if case.status == DisclosureRequest.Status.DENIED:
+            # Not keyed by field: the page's form has no `request` field (it is the page's).
+            raise ValidationError(f"{case.number} was denied: nothing is released under a denial.")
+        if not case.may_release:
+            raise ValidationError(f"{case.number} is not decided: release only under an approval.")
+        if self.released_on and case.decided_at and self.released_on < case.decided_at.date():
+            raise ValidationError({"released_on": "A release cannot come before its decision."})
+        if self.released_on and self.released_on > timezone.localdate():
+            raise ValidationError({"released_on": "Record a release once it has happened."})
+        if self.released_by_id and not self.released_by.has_perm("tsfd.decide_disclosurerequest"):
+            raise ValidationError("Only a foreign disclosure officer (TSFD approver) releases.")
+
+    def beyond_scope(self):
+        """Why this release goes beyond its decision (empty when it does not)."""
+        case = self.request
+        reasons = []
+        if case.decision_limit and LEVEL.get(self.classification_released, 0) > LEVEL.get(
+            case.decision_limit, 0
+        ):
+            reasons.append(
+                f"{self.get_classification_released_display()} is above the decision's "
+                f"limit ({case.get_decision_limit_display()})."
+            )
+        if self.recipient_country_id != case.recipient_country_id:
+            reasons.append("Released to a country other than the case's recipient.")
+        if case.decision_valid_until and self.released_on > case.decision_valid_until:
+            reasons.append("Released after the decision expired.")
+        return reasons

@@ -36,3 +36,37 @@ def country_requests(country, user):
             DisclosureRequest.objects.filter(recipient_country=country), user
         )
     }
+
+
+def country_ndp_levels(country, user):
+    """The country's delegated NDP level for each category (reference data)."""
+    from tsfd.models import NdpLevel
+
+    levels = restrict(NdpLevel.objects.filter(country=country), user, "view").select_related(
+        "category"
+    )
+    return {"levels": levels}
+
+
+def country_ddls(country, user):
+    """The DDLs that name the country, among those the user may see."""
+    from tsfd.models import DelegationLetter
+
+    letters = list(
+        restrict(DelegationLetter.objects.filter(countries=country), user, "view").order_by(
+            "-expires_on"
+        )
+    )
+    return {"letters": letters, "marking_records": letters}
+
+
+def country_releases(country, user):
+    """Releases made to the country, among those the user may see (latest twenty)."""
+    from tsfd.models import Release
+
+    releases = list(
+        restrict(Release.objects.filter(recipient_country=country), user, "view")
+        .select_related("request", "request__recipient_country", "recipient_country")
+        .order_by("-released_on", "-pk")[:20]
+    )
+    return {"releases": releases}

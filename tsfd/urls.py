@@ -1,11 +1,32 @@
-from django.urls import path
+from django.urls import include, path
 
 from core.permissions import guards
 from core.urls_helpers import object_urls
 from tsfd import views
-from tsfd.models import DisclosureRequest
+from tsfd.models import DelegationLetter, DisclosureRequest, Release
 
 app_name = "tsfd"
+
+release_patterns = object_urls(
+    {"list": views.ReleaseListView, "detail": views.ReleaseDetailView},
+    plain=("history",),
+    queryset=Release.objects.all(),
+)
+
+ddl_patterns = object_urls(
+    {
+        "list": views.DelegationLetterListView,
+        "add": views.DelegationLetterEditView,
+        "detail": views.DelegationLetterDetailView,
+        "edit": views.DelegationLetterEditView,
+        "delete": views.DelegationLetterDeleteView,
+        "document_add": views.DelegationLetterDocumentAddView,
+    },
+    plain=("history",),
+    queryset=DelegationLetter.objects.all(),
+)
+
+ndp_patterns = [path("", views.NdpLevelListView.as_view(), name="list")]
 
 urlpatterns = [
     *object_urls(
@@ -32,4 +53,8 @@ urlpatterns = [
     # route of the app is keyed by the request alone (and follows its visibility).
     path("<int:pk>/step/", views.StepView.as_view(), name="step"),
     path("<int:pk>/review/", guards(DisclosureRequest)(views.ReviewView.as_view()), name="review"),
+    path("<int:pk>/releases/add/", views.ReleaseAddView.as_view(), name="release_add"),
+    path("releases/", include((release_patterns, "releases"))),
+    path("ddl/", include((ddl_patterns, "ddl"))),
+    path("ndp/", include((ndp_patterns, "ndp"))),
 ]

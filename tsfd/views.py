@@ -1,11 +1,13 @@
 """TSFD pages: the generic views for the request, plus the workflow pages and the queue."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
 from core import generic_views as generic
@@ -13,10 +15,34 @@ from core import permissions
 from core.audit import ConcurrentEditError
 from core.workflow import TransitionRefused
 from tsfd import queue, workflow
-from tsfd.filters import DisclosureRequestFilterSet
-from tsfd.forms import DecisionForm, DisclosureRequestForm, IntakeForm, ReviewForm
-from tsfd.models import DisclosureRequest, Review, ReviewArea
-from tsfd.tables import DisclosureRequestTable
+from tsfd.filters import (
+    DelegationLetterFilterSet,
+    DisclosureRequestFilterSet,
+    NdpLevelFilterSet,
+    ReleaseFilterSet,
+)
+from tsfd.forms import (
+    DecisionForm,
+    DelegationLetterForm,
+    DisclosureRequestForm,
+    IntakeForm,
+    ReleaseForm,
+    ReviewForm,
+)
+from tsfd.models import (
+    DelegationLetter,
+    DisclosureRequest,
+    NdpLevel,
+    Release,
+    Review,
+    ReviewArea,
+)
+from tsfd.tables import (
+    DelegationLetterTable,
+    DisclosureRequestTable,
+    NdpLevelTable,
+    ReleaseTable,
+)
 
 S = DisclosureRequest.Status
 
@@ -30,7 +56,61 @@ DETAIL_QUERYSET = DisclosureRequest.objects.select_related(
     "decided_by",
     "intake_by",
     "reconsideration_of",
+    "ddl",
 )
+
+PROGRAM_FACT_LABELS = {
+    "code": "Code",
+    "name": "Name",
+    "cpi_identified": "Critical program information identified",
+    "anti_tamper_required": "Anti-tamper required",
+    "exportability_features": "Exportability features",
+    "protection_plan_status": "Technology protection plan",
+}
+
+
+def program_facts(case, user):
+    """(program shown in full?, [(label, value)] of the facts a decider reads on the case)."""
+    program, fields = permissions.read_through(user, case, "program")
+    if program is None or fields is None:
+        return program is not None, []
+    facts = []
+    for name in fields:
+        value = getattr(program, name)
+        if name == "protection_plan_status":
+            value = program.get_protection_plan_status_display()
+        elif name == "exportability_features":
+            value = ", ".join(value)
+        elif isinstance(value, bool):
+            value = "Yes" if value else "No"
+        facts.append((PROGRAM_FACT_LABELS[name], value))
+    return False, facts
+
+
+def precedents(case, user, limit=10):
+    """Earlier decisions for the same recipient country and the same category or program,
+    as far as the user may see them, newest first, with their provisos."""
+    same = Q(pk__in=[])
+    if case.information_category_id:
+        same |= Q(information_category_id=case.information_category_id)
+    if case.program_id:
+        same |= Q(program_id=case.program_id)
+    found = (
+        DisclosureRequest.objects.filter(
+            same,
+            recipient_country_id=case.recipient_country_id,
+            status__in=DisclosureRequest.DECIDED,
+        )
+        .exclude(pk=case.pk)
+        .select_related("information_category")
+        .prefetch_related("provisos")
+        .order_by("-decided_at", "-pk")
+    )
+    return list(permissions.restrict(found, user, "view")[:limit])
+
+
+def ndp_context(case):
+    return {"ndp_level": case.ndp_level, "exceeds_ndp": case.exceeds_ndp}
 
 
 def with_link_visibility(queryset, user):
@@ -114,7 +194,19 @@ class RequestDetailView(generic.ObjectDetailView):
         steps = workflow.WORKFLOW.available(obj, user)
         timeline = labelled(workflow.timeline(obj))
         returns = [e for e in timeline if e.name == "return"]
+        program_in_full, facts = program_facts(obj, user)
+        ddl = obj.ddl if obj.ddl_id and permissions.can(user, "view", obj.ddl) else None
+        releases = list(obj.releases.select_related("recipient_country", "released_by"))
         return {
+            **ndp_context(obj),
+            "program_facts": facts,
+            "ddl": ddl,
+            "precedents": precedents(obj, user),
+            "releases": releases,
+            "releases_beyond_scope": [r for r in releases if r.beyond_scope()],
+            "can_release": obj.may_release
+            and user.has_perm("tsfd.decide_disclosurerequest")
+            and permissions.can(user, "change", obj),
             "can_change": obj.is_editable and permissions.can(user, "change", obj),
             "can_delete": obj.status == S.DRAFT and permissions.can(user, "delete", obj),
             "can_add_documents": not obj.is_closed and permissions.can(user, "change", obj),
@@ -128,7 +220,7 @@ class RequestDetailView(generic.ObjectDetailView):
             "can_intake": obj.status in (S.INTAKE, S.IN_REVIEW) and workflow.may_decide(obj, user),
             "timeline": timeline,
             "return_note": returns[-1] if returns and obj.status == S.RETURNED else None,
-            "program_visible": visible_links["program"],
+            "program_visible": visible_links["program"] or program_in_full,
             "agreement_visible": visible_links["agreement"],
             "earlier": earlier,
             "reconsiderations": reconsiderations,
@@ -136,7 +228,8 @@ class RequestDetailView(generic.ObjectDetailView):
             "shown": [
                 *reconsiderations,
                 *([earlier] if earlier else []),
-                *([obj.program] if visible_links["program"] else []),
+                *([obj.program] if visible_links["program"] or facts else []),
+                *([ddl] if ddl else []),
                 *([obj.agreement] if visible_links["agreement"] else []),
             ],
             "can_reconsider": obj.is_decided and permissions.can_add(user, DisclosureRequest),
@@ -265,10 +358,19 @@ class DecideView(View):
 
     def render(self, request, obj, form, status=200):
         reviews = obj.reviews.select_related("area", "reviewer")
+        _, facts = program_facts(obj, request.user)
         return render(
             request,
             self.template_name,
-            {"object": obj, "form": form, "reviews": reviews, "page_marking": obj.marking},
+            {
+                "object": obj,
+                "form": form,
+                "reviews": reviews,
+                "program_facts": facts,
+                "precedents": precedents(obj, request.user),
+                "page_marking": obj.marking,
+                **ndp_context(obj),
+            },
             status=status,
         )
 
@@ -277,11 +379,12 @@ class DecideView(View):
         if obj.status != S.DECISION_PENDING:
             refuse(request, [f"{obj.number} is not awaiting a decision."])
             return redirect(obj.get_absolute_url())
-        return self.render(request, obj, DecisionForm(initial={"version": obj.version}))
+        initial = {"version": obj.version, "ddl": obj.ddl_id}
+        return self.render(request, obj, DecisionForm(initial=initial, user=request.user))
 
     def post(self, request, pk):
         obj = self.get_case(request, pk)
-        form = DecisionForm(request.POST)
+        form = DecisionForm(request.POST, user=request.user)
         if not form.is_valid():
             return self.render(request, obj, form, status=400)
         data = form.cleaned_data
@@ -294,6 +397,10 @@ class DecideView(View):
                 provisos=form.proviso_lines(),
                 scope=data.get("scope", ""),
                 version=data.get("version"),
+                valid_until=data.get("valid_until"),
+                limit=data.get("limit") or "",
+                standard_provisos=list(data.get("standard_provisos") or []),
+                ddl=data.get("ddl"),
             )
         except (TransitionRefused, ConcurrentEditError) as exc:
             refuse(request, getattr(exc, "reasons", [str(exc)]))
@@ -331,7 +438,7 @@ class IntakeView(RedirectsWhenNotEditable, View):
         return render(
             request,
             self.template_name,
-            {"object": obj, "form": form, "page_marking": obj.marking},
+            {"object": obj, "form": form, "page_marking": obj.marking, **ndp_context(obj)},
             status=status,
         )
 
@@ -346,6 +453,10 @@ class IntakeView(RedirectsWhenNotEditable, View):
             return self.render(request, obj, form, status=400)
         try:
             with transaction.atomic():
+                reason = form.cleaned_data.get("shared_reviewer_reason", "").strip()
+                if reason != obj.shared_reviewer_reason:
+                    obj.shared_reviewer_reason = reason
+                    obj.save()
                 for area, wanted, reviewer in form.choices():
                     present = obj.reviews.filter(area=area).first()
                     if wanted:
@@ -356,6 +467,11 @@ class IntakeView(RedirectsWhenNotEditable, View):
         except TransitionRefused as exc:
             for reason in exc.reasons:
                 form.add_error(None, reason)
+            return self.render(request, obj, form, status=400)
+        except ValidationError as exc:
+            for reason in exc.messages:
+                form.add_error(None, reason)
+            obj.refresh_from_db()
             return self.render(request, obj, form, status=400)
         messages.success(request, f"Review areas of {obj.number} saved.")
         return redirect(obj.get_absolute_url() + "#reviews")
@@ -401,6 +517,9 @@ class ReviewView(View):
                 "can_return": case.status in workflow.WORKFLOW.get("return").sources
                 and workflow.may_return(case, request.user),
                 "page_marking": case.marking,
+                "program_facts": program_facts(case, request.user)[1],
+                "precedents": precedents(case, request.user),
+                **ndp_context(case),
             },
             status=status,
         )
@@ -454,3 +573,131 @@ def panel_requests(queryset, user):
         .prefetch_related(Prefetch("reviews", queryset=Review.objects.select_related("area")))
         .order_by("-created_at")
     )
+
+
+# Releases under a decision ------------------------------------------------------------
+
+RELEASE_QUERYSET = Release.objects.select_related(
+    "request", "request__recipient_country", "recipient_country", "released_by"
+)
+
+
+class ReleaseListView(generic.ObjectListView):
+    """The release log: every release under the decisions the user may see."""
+
+    queryset = RELEASE_QUERYSET
+    filterset_class = ReleaseFilterSet
+    table_class = ReleaseTable
+    title = "Releases"
+    bulk_edit = False
+
+    def extra_context(self, request):
+        return {"can_add": False}
+
+
+class ReleaseDetailView(generic.ObjectDetailView):
+    queryset = RELEASE_QUERYSET
+    template_name = "tsfd/release_detail.html"
+
+    def extra_context(self, request, obj):
+        return {"can_change": False, "can_delete": False, "beyond_scope": obj.beyond_scope()}
+
+
+class ReleaseAddView(generic.ObjectEditView):
+    """Record a release under a decision (the URL's pk is the case's); FDOs only."""
+
+    queryset = Release.objects.all()
+    form_class = ReleaseForm
+    template_name = "tsfd/release_form.html"
+    adds_to_parent = True
+    created_verb = "recorded"
+
+    def extra_context(self, request, obj):
+        return {"under": obj.request, "page_marking": obj.request.marking}
+
+    def get_object(self, request, pk):
+        release = super().get_object(request, pk)
+        if not request.user.has_perm("tsfd.decide_disclosurerequest"):
+            raise PermissionDenied("Only a foreign disclosure officer records a release.")
+        release.released_by = request.user
+        return release
+
+    def get_initial(self, request, obj):
+        return {
+            "released_on": timezone.localdate(),
+            "recipient_country": obj.request.recipient_country_id,
+            "classification_released": obj.request.decision_limit or None,
+        }
+
+    def get_list_url(self):
+        return reverse("tsfd:releases:list")
+
+    def get_success_url(self, obj):
+        return obj.request.get_absolute_url() + "#releases"
+
+    def success_message(self, obj, created):
+        flags = obj.beyond_scope()
+        note = f" Beyond the decision's scope: {' '.join(flags)}" if flags else ""
+        return f"Release under {obj.request.number} recorded.{note}"
+
+
+# Delegation of Disclosure Authority Letters --------------------------------------------
+
+DDL_QUERYSET = DelegationLetter.objects.select_related("program").prefetch_related("countries")
+
+
+class DelegationLetterListView(generic.ObjectListView):
+    queryset = DDL_QUERYSET
+    filterset_class = DelegationLetterFilterSet
+    table_class = DelegationLetterTable
+    title = "Delegation of Disclosure Authority Letters"
+    bulk_edit = False
+
+
+class DelegationLetterDetailView(generic.ObjectDetailView):
+    queryset = DDL_QUERYSET
+    template_name = "tsfd/ddl_detail.html"
+
+    def extra_context(self, request, obj):
+        cases = list(
+            permissions.restrict(obj.requests.all(), request.user, "view").order_by("-created_at")
+        )
+        program, fields = permissions.read_through(request.user, obj, "program")
+        return {
+            "cases": cases,
+            "program_shown": program if fields is None else None,
+            "shown": cases + ([program] if program is not None and fields is None else []),
+        }
+
+
+class DelegationLetterEditView(generic.ObjectEditView):
+    queryset = DelegationLetter.objects.all()
+    form_class = DelegationLetterForm
+
+    def get_list_url(self):
+        return reverse("tsfd:ddl:list")
+
+    def after_create(self, request, obj):
+        """Reference library: visibility comes from roles, no team to seed."""
+
+
+class DelegationLetterDeleteView(generic.ObjectDeleteView):
+    queryset = DelegationLetter.objects.all()
+
+    def get_list_url(self):
+        return reverse("tsfd:ddl:list")
+
+
+class DelegationLetterDocumentAddView(generic.DocumentAddView):
+    queryset = DelegationLetter.objects.all()
+
+
+# National Disclosure Policy levels (reference data) ------------------------------------
+
+
+class NdpLevelListView(generic.ObjectListView):
+    queryset = NdpLevel.objects.select_related("country", "category")
+    filterset_class = NdpLevelFilterSet
+    table_class = NdpLevelTable
+    title = "National Disclosure Policy levels"
+    bulk_edit = False

@@ -16,11 +16,14 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core import teams
+from core.markings import Classification
+from core.models import Document
 from core.notifications import notify
 from core.workflow import Transition, TransitionRefused, Who, Workflow, timeline
 from tsfd.models import DisclosureRequest, Proviso, Review
@@ -72,6 +75,23 @@ def complete_enough(case):
             problems.append(f"The {label} is missing.")
     if not case.recipient_country_id:
         problems.append("The recipient country is missing.")
+    if not Document.objects.filter(
+        content_type=ContentType.objects.get_for_model(DisclosureRequest), object_id=case.pk
+    ).exists():
+        problems.append("Attach at least one document (what would be disclosed).")
+    if not (case.end_use or "").strip():
+        problems.append("The end use is missing.")
+    if not (case.end_user or "").strip():
+        problems.append("The end user is missing.")
+    J = DisclosureRequest.Jurisdiction
+    if not case.export_jurisdiction:
+        problems.append("The export jurisdiction is missing (ITAR or EAR).")
+    elif case.export_jurisdiction == J.ITAR and not case.usml_category:
+        problems.append("An ITAR case needs its USML category.")
+    elif case.export_jurisdiction == J.EAR and not case.eccn:
+        problems.append("An EAR case needs its ECCN.")
+    if not (case.security_agreement or "").strip():
+        problems.append("The applicable General Security Agreement is missing.")
     return problems
 
 
@@ -82,7 +102,34 @@ def ready_for_review(case):
     missing = [str(r.area) for r in reviews if not r.reviewer_id]
     if missing:
         return [f"Assign a reviewer to {', '.join(missing)}."]
+    return shared_reviewer_explained(case, reviews)
+
+
+def shared_reviewer_explained(case, reviews):
+    """One person on two areas of the case needs the reason recorded at intake."""
+    seen = {}
+    for review in reviews:
+        if review.reviewer_id:
+            seen.setdefault(review.reviewer_id, []).append(str(review.area))
+    shared = [areas for areas in seen.values() if len(areas) > 1]
+    if shared and not (case.shared_reviewer_reason or "").strip():
+        return [
+            f"One reviewer has {' and '.join(shared[0])}: record why one person reviews "
+            "several areas."
+        ]
     return []
+
+
+def has_validity(case):
+    """An approval says until when it holds and the highest classification it releases."""
+    problems = []
+    if not case.decision_valid_until:
+        problems.append("Say until when the decision is valid.")
+    elif case.decision_valid_until <= timezone.localdate():
+        problems.append("The decision's validity must end after today.")
+    if not case.decision_limit:
+        problems.append("Say the highest classification the decision releases.")
+    return problems
 
 
 def reviews_in(case):
@@ -204,8 +251,9 @@ def _stamp(case, transition, user):
         case.decided_by = user
         case.decided_at = now
         case.closed_at = now
-        for number, text in enumerate(getattr(case, "_new_provisos", None) or [], start=1):
-            Proviso.objects.create(request=case, number=number, text=text)
+        for number, item in enumerate(getattr(case, "_new_provisos", None) or [], start=1):
+            standard, text = item if isinstance(item, tuple) else (None, item)
+            Proviso.objects.create(request=case, number=number, text=text, standard=standard)
     elif transition.name == "withdraw":
         if case.clock_paused_since:
             case.clock_paused_total += now - case.clock_paused_since
@@ -227,13 +275,15 @@ WORKFLOW = Workflow(
                automatic=True),
     # The decisions: on the decide page or API action, with the rationale as the comment.
     Transition("approve", "Approve",
-               {S.DECISION_PENDING}, S.APPROVED, APPROVER, reviews_in,
+               {S.DECISION_PENDING}, S.APPROVED, APPROVER, (reviews_in, has_validity),
                notify=decision_audience, comment_required=True, via="decide"),
     Transition("approve_with_provisos", "Approve with provisos",
-               {S.DECISION_PENDING}, S.APPROVED_WITH_PROVISOS, APPROVER, (reviews_in, has_provisos),
+               {S.DECISION_PENDING}, S.APPROVED_WITH_PROVISOS, APPROVER,
+               (reviews_in, has_provisos, has_validity),
                notify=decision_audience, comment_required=True, via="decide"),
     Transition("partially_approve", "Partially approve",
-               {S.DECISION_PENDING}, S.PARTIALLY_APPROVED, APPROVER, (reviews_in, has_scope),
+               {S.DECISION_PENDING}, S.PARTIALLY_APPROVED, APPROVER,
+               (reviews_in, has_scope, has_validity),
                notify=decision_audience, comment_required=True, via="decide"),
     Transition("deny", "Deny",
                {S.DECISION_PENDING}, S.DENIED, APPROVER, reviews_in,
@@ -258,20 +308,56 @@ DECISIONS = {t.name: t.target for t in TRANSITIONS if t.via == "decide"}
 step = WORKFLOW.perform  # take one step: (case, user, name, comment="", version=None)
 
 
-def decide(case, user, decision, rationale, provisos=(), scope="", version=None):
-    """Decide a case: approve, approve with provisos, partially approve or deny. Final."""
+def decide(
+    case,
+    user,
+    decision,
+    rationale,
+    provisos=(),
+    scope="",
+    version=None,
+    valid_until=None,
+    limit="",
+    standard_provisos=(),
+    ddl=None,
+):
+    """Decide a case: approve, approve with provisos, partially approve or deny. Final.
+
+    An approval holds until `valid_until` and releases at most `limit` (a classification);
+    provisos are drawn from the standard library (`standard_provisos`) and free text.
+    """
     if decision not in DECISIONS:
         raise TransitionRefused([f"“{decision}” is not a decision."])
     WORKFLOW.expect_version(case, version)
-    provisos = [p.strip() for p in provisos if p and p.strip()]
-    original = (case.decision_rationale, case.decision_scope)
+    items = [(p, p.text) for p in standard_provisos]
+    items += [p.strip() for p in provisos if p and p.strip()]
+    if limit and limit not in Classification.values:
+        raise TransitionRefused([f"“{limit}” is not a classification."])
+    original = (
+        case.decision_rationale,
+        case.decision_scope,
+        case.decision_valid_until,
+        case.decision_limit,
+        case.ddl_id,
+    )
+    approving = decision != "deny"
     case.decision_rationale = (rationale or "").strip()
     case.decision_scope = (scope or "").strip() if decision == "partially_approve" else ""
-    case._new_provisos = provisos if decision == "approve_with_provisos" else []
+    case.decision_valid_until = valid_until if approving else None
+    case.decision_limit = (limit or "") if approving else ""
+    if ddl is not None:
+        case.ddl = ddl
+    case._new_provisos = items if decision == "approve_with_provisos" else []
     try:
         return WORKFLOW.take(case, user, WORKFLOW.get(decision), rationale or "")
     except TransitionRefused:
-        case.decision_rationale, case.decision_scope = original
+        (
+            case.decision_rationale,
+            case.decision_scope,
+            case.decision_valid_until,
+            case.decision_limit,
+            case.ddl_id,
+        ) = original
         raise
     finally:
         case._new_provisos = []

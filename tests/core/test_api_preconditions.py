@@ -100,6 +100,12 @@ def _disclosure_request(users):
     return draft(users["requester"])
 
 
+def _delegation_letter(users):
+    from tests.tsfd.factories import make_ddl
+
+    return make_ddl()
+
+
 # One editable record per versioned model; a new versioned model with an API route must
 # add its maker here (test_every_versioned_route_has_a_record_to_try says so).
 MAKERS = {
@@ -108,6 +114,7 @@ MAKERS = {
     "fora.forum": _forum,
     "fora.meeting": _meeting,
     "tsfd.disclosurerequest": _disclosure_request,
+    "tsfd.delegationletter": _delegation_letter,
 }
 
 

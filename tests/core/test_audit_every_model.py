@@ -29,7 +29,7 @@ from programs.models import Funding, Participant, Program
 from tests.agreements.factories import AgreementFactory
 from tests.fora.factories import ForumFactory, MeetingFactory, counterpart
 from tests.programs.factories import ProgramFactory
-from tsfd.models import DisclosureRequest, Review
+from tsfd.models import DisclosureRequest, Release, Review
 
 DOMAIN_APPS = ("core", "programs", "agreements", "tsfd", "fora", "briefs")
 SOURCE = "audit walk"
@@ -65,6 +65,7 @@ NOT_AUDITED = {
             ("programs", "Program"),
             ("agreements", "Agreement"),
             ("tsfd", "DisclosureRequest"),
+            ("tsfd", "DelegationLetter"),
             ("fora", "Forum"),
             ("briefs", "Packet"),
         )
@@ -249,6 +250,35 @@ def _disclosure_request(context):
     return draft(_user("requester"))
 
 
+def _release(context):
+    from django.contrib.auth.models import Group
+
+    from core import roles
+    from tests.tsfd.factories import advance, draft
+    from tsfd.models import Release
+
+    people = {}
+    for name, role in (("approver", roles.TSFD_APPROVER), ("reviewer", roles.TSFD_REVIEWER)):
+        people[name] = _user(name)
+        people[name].groups.add(Group.objects.get(name=role))
+    approver = get_user_model().objects.get(pk=people["approver"].pk)
+    case = advance(
+        draft(_user("requester")),
+        DisclosureRequest.Status.APPROVED,
+        approver,
+        [people["reviewer"]],
+    )
+    return generic(
+        Release,
+        context,
+        request=case,
+        recipient_country=case.recipient_country,
+        released_by=approver,
+        classification_released="CUI",
+        released_on=timezone.localdate(),
+    )
+
+
 def _action_item(context):
     return generic(
         ActionItem,
@@ -272,6 +302,7 @@ BUILDERS = {
     ActionItem: _action_item,
     # A related user (a coordinating office's members): a plain account.
     get_user_model(): lambda context: get_user_model().objects.create_user("walk-member"),
+    Release: _release,
 }
 
 

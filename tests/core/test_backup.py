@@ -127,7 +127,7 @@ def portal_data(users, settings, tmp_path):
         spare.delete()
         agreement = with_participants(AgreementFactory(responsible_official=pm))
         agreement.programs.add(program)
-        draft(users["requester"], program=program)
+        draft(users["requester"], program=program, document=False)
         meeting_with_children(MeetingFactory(), owner=None)
         document = Document(
             content_type=ContentType.objects.get_for_model(Program),

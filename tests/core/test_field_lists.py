@@ -50,12 +50,20 @@ from programs.api.serializers import (
 )
 from programs.forms import FundingForm, MilestoneForm, ParticipantForm, ProgramForm
 from tsfd.api.serializers import (
+    DelegationLetterSerializer,
     DisclosureDecisionSerializer,
     DisclosureRequestSerializer,
     DisclosureStepSerializer,
+    ReleaseSerializer,
     ReviewRecordSerializer,
 )
-from tsfd.forms import DecisionForm, DisclosureRequestForm, ReviewForm
+from tsfd.forms import (
+    DecisionForm,
+    DelegationLetterForm,
+    DisclosureRequestForm,
+    ReleaseForm,
+    ReviewForm,
+)
 
 # (the forms that edit the record, the serializer that writes it through the API)
 PAIRS = [
@@ -73,6 +81,8 @@ PAIRS = [
     ((AttendeeForm,), AttendeeSerializer),
     ((ActionItemForm,), ActionItemSerializer),
     ((DisclosureRequestForm,), DisclosureRequestSerializer),
+    ((ReleaseForm,), ReleaseSerializer),
+    ((DelegationLetterForm,), DelegationLetterSerializer),
     # Request bodies of workflow actions: plain serializers, the same fields as the form.
     ((TransitionForm,), AgreementStepSerializer),
     ((TransitionForm,), DisclosureStepSerializer),

@@ -31,8 +31,8 @@ from tests.fora.factories import ForumFactory, MeetingFactory
 from tests.fora.factories import with_children as meeting_with_children
 from tests.generic import every_route
 from tests.programs.factories import ProgramFactory, with_children
-from tests.tsfd.factories import area, draft
-from tsfd.models import DisclosureRequest, Review
+from tests.tsfd.factories import advance, area, draft, make_ddl, record_release
+from tsfd.models import DelegationLetter, DisclosureRequest, InformationCategory, Review
 
 pytestmark = pytest.mark.django_db
 
@@ -128,8 +128,20 @@ class Scene:
         for record in (program, agreement, forum):
             teams.set_member(record, pm, "editor")
         meeting = meeting_with_children(MeetingFactory(forum=forum), owner=pm)
-        case = draft(pm, program=program)
+        category = InformationCategory.objects.get(number=3)
+        case = draft(pm, program=program, information_category=category)
         Review.objects.create(request=case, area=area("NDP"))
+        # A decided case with a release (a precedent of the first case: same country and
+        # category) and a DDL, so their pages are measured and precedents grow with rows.
+        # (requested by the requester: the pm's own notifications would change every page)
+        decided = advance(
+            draft(self.users["requester"], information_category=category),
+            DisclosureRequest.Status.APPROVED,
+            self.users["approver"],
+            [self.users["reviewer"]],
+        )
+        release = record_release(decided, self.users["approver"], what=f"Release {i}")
+        ddl = make_ddl(f"DDL-QB-{i:03d}", f"Budget letter {i}")
         packets = [
             Packet.objects.create(
                 requested_by=self.users[role],
@@ -142,7 +154,7 @@ class Scene:
         ]
         notify([self.users[role] for role in ROLES], f"Note {i}", url=program.get_absolute_url())
         if i == 0:
-            for record in (program, agreement, forum, meeting, case, *packets):
+            for record in (program, agreement, forum, meeting, case, release, ddl, *packets):
                 self.keep(record)
 
     def add_children(self, n):
@@ -207,6 +219,8 @@ class Scene:
                 owner_user=self.pm,
                 due_date=datetime.date.today() + datetime.timedelta(days=10 + k),
             )
+        (ddl,) = self.first[DelegationLetter]
+        ddl.countries.add(*Country.objects.exclude(iso3="USA").order_by("iso3")[:n])
         (case,) = self.first[DisclosureRequest]
         for k in range(case.reviews.count(), n):
             Review.objects.create(request=case, area=area(f"QB{k}"))

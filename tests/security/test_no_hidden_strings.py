@@ -57,7 +57,7 @@ from django.db import models, transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import Resolver404, resolve
 
-from core.permissions import can_add, guarded_model, record_models, restrict
+from core.permissions import can_add, guarded_model, read_through, record_models, restrict
 from fora.models import Forum
 from icportal.celery import app as celery_app
 from tests.conftest import ROLE_USERNAMES
@@ -251,6 +251,16 @@ def hidden_strings(user):
             for value in row:
                 if value:
                     candidates.setdefault(_normal(value), (model._meta.label, value))
+    # A case-scoped read (core.permissions.read_through, e.g. a TSFD case's deciders read
+    # its program's name and code on the case): those fields are the user's to read.
+    for model in governed:
+        for link in getattr(model, "scoped_reads", {}):
+            for record in restrict(model._default_manager.all(), user, "view").exclude(
+                **{f"{link}__isnull": True}
+            ):
+                linked, fields = read_through(user, record, link)
+                if linked is not None and fields:
+                    seen_text.extend(str(getattr(linked, f)) for f in fields if f in IDENTIFYING)
     for model in reference_models(governed):
         fields = _text_fields(model)
         if fields:

@@ -29,6 +29,7 @@ from tests.fora.factories import with_children as meeting_with_children
 from tests.generic import every_route
 from tests.programs.factories import ProgramFactory, with_children
 from tests.tsfd.factories import area, draft
+from tsfd.forms import DecisionForm
 from tsfd.models import Review
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +201,7 @@ def hand_built_forms(user):
     """Forms that pages build themselves (not through a generic view's `form_class`)."""
     yield "briefs PacketRequestForm", PacketRequestForm(user=user)
     yield "briefs SubscriptionForm", SubscriptionForm(user=user)
+    yield "tsfd DecisionForm", DecisionForm(user=user)
 
 
 def model_choice_filters(filterset):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.tsfd.factories import S, advance, area, draft, fresh
+from tests.tsfd.factories import COMPLETE, S, advance, area, attach, draft, fresh
 from tsfd.models import DisclosureRequest
 
 pytestmark = pytest.mark.django_db
@@ -12,8 +12,8 @@ BODY = {
     "recipient_country": "GBR",
     "technology": "Interface drawings.",
     "disclosure_form": "documentary",
-    "highest_classification": "CUI",
     "purpose": "Integration.",
+    **COMPLETE,
 }
 
 
@@ -28,6 +28,7 @@ def test_requester_creates_and_submits_through_the_api(client, cast):
     data = created.json()
     assert data["requested_by"] == "requester" and data["status"] == "draft"
     assert data["number"].startswith("TSFD-")
+    attach(DisclosureRequest.objects.get(pk=data["id"]))
     submitted = post(client, f"/api/v1/tsfd/requests/{data['id']}/transition/", {"name": "submit"})
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
 
@@ -79,7 +80,13 @@ def test_workflow_actions_follow_the_rules(client, cast):
     decided = post(
         client,
         url + "decide/",
-        {"decision": "approve_with_provisos", "rationale": "Ok.", "provisos": ["One", "Two"]},
+        {
+            "decision": "approve_with_provisos",
+            "rationale": "Ok.",
+            "provisos": ["One", "Two"],
+            "valid_until": "2099-12-31",
+            "limit": "CUI",
+        },
     )
     assert decided.status_code == 200
     assert [p["text"] for p in decided.json()["provisos"]] == ["One", "Two"]

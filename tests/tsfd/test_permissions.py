@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from core import teams
 from tests.generic import PermissionSuite
 from tests.programs.factories import ProgramFactory
-from tests.tsfd.factories import S, advance, draft, fresh
+from tests.tsfd.factories import S, advance, draft, fresh, make_ddl, record_release
 from tsfd import workflow
-from tsfd.models import DisclosureRequest
+from tsfd.models import DelegationLetter, DisclosureRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -100,11 +100,19 @@ def test_invisible_program_is_neither_named_nor_offered(client, cast):
     case = advance(
         draft(cast["pm"], program=hidden), S.IN_REVIEW, cast["approver"], [cast["reviewer"]]
     )
+    other = draft(cast["pm"], program=hidden, title="Not assigned to anyone")
+    # The assigned reviewer reads the program's facts on the case (part 10, see
+    # test_program_facts.py) but nowhere else: not in the list, nor the queue.
     client.force_login(cast["reviewer"])
-    for url in (case.get_absolute_url(), "/tsfd/", "/tsfd/queue/", f"/tsfd/{case.pk}/review/"):
+    for url in ("/tsfd/", "/tsfd/queue/"):
         body = client.get(url).text
         assert "Secret kestrel" not in body, url
         assert hidden.code not in body, url
+    assert client.get(other.get_absolute_url()).status_code == 404
+    # Someone who only sees the case through the program's agreement-less link sees
+    # nothing of the program: a requester2 never sees the case at all.
+    client.force_login(cast["requester2"])
+    assert client.get(case.get_absolute_url()).status_code == 404
     client.force_login(cast["requester"])
     assert "Secret kestrel" not in client.get("/tsfd/add/").text
     assert "Secret kestrel" not in client.get("/tsfd/").text  # the filter's dropdown
@@ -163,3 +171,40 @@ def test_search_finds_a_request_only_for_those_who_may_see_it(client, cast):
     client.force_login(cast["requester2"])
     body = client.get("/search/?q=periscope").text
     assert case.get_absolute_url() not in body and case.number not in body
+
+
+class TestDelegationLetterPermissions(PermissionSuite):
+    namespace = "ddl"
+    model = DelegationLetter
+    api_list = "/api/v1/tsfd/ddls/"
+
+    def make_objects(self):
+        return make_ddl("DDL-T-001", "Visible heron letter"), make_ddl(
+            "DDL-T-002", "Hidden ibis letter"
+        )
+
+    def title_of(self, obj):
+        return obj.title
+
+
+def test_release_follows_its_case(client, cast):
+    """A release is seen by whoever sees its decision, and by nobody else."""
+    case = advance(
+        draft(cast["requester"], title="Released case"),
+        S.APPROVED,
+        cast["approver"],
+        [cast["reviewer"]],
+    )
+    release = record_release(case, cast["approver"], what="Interface drawings, sheet 1")
+    client.force_login(cast["requester"])
+    assert client.get(release.get_absolute_url()).status_code == 200
+    assert "Interface drawings, sheet 1" in client.get("/tsfd/releases/").text
+    assert client.get(f"/api/v1/tsfd/releases/{release.pk}/").status_code == 200
+    client.force_login(cast["requester2"])
+    assert client.get(release.get_absolute_url()).status_code == 404
+    assert client.get(f"/tsfd/releases/{release.pk}/history/").status_code == 404
+    assert "Interface drawings" not in client.get("/tsfd/releases/").text
+    assert client.get(f"/api/v1/tsfd/releases/{release.pk}/").status_code == 404
+    assert client.get("/api/v1/tsfd/releases/").json()["count"] == 0
+    body = client.get("/search/?q=sheet").text
+    assert release.get_absolute_url() not in body

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.models import Notification, TransitionLog
 from core.workflow import TransitionRefused
 from tests.programs.factories import ProgramFactory
-from tests.tsfd.factories import S, advance, area, draft, fresh
+from tests.tsfd.factories import COMPLETE, VALID, S, advance, area, attach, draft, fresh
 from tsfd import workflow
 from tsfd.models import DisclosureRequest, Proviso, Review
 
@@ -112,6 +112,7 @@ def attempt(case, user, step):
             "Rationale.",
             provisos=["One proviso."],
             scope="Part of it.",
+            **VALID,
         )
     return workflow.step(case, user, step, comment="A comment.")
 
@@ -258,6 +259,7 @@ def test_approval_with_provisos_records_each_proviso(cast):
         "approve_with_provisos",
         "Within policy.",
         provisos=["Drawings only.", "", "No test data."],
+        **VALID,
     )
     case = fresh(case)
     assert case.status == S.APPROVED_WITH_PROVISOS
@@ -271,7 +273,9 @@ def test_partial_approval_needs_what_is_released(cast):
     )
     with pytest.raises(TransitionRefused, match="released"):
         workflow.decide(fresh(case), cast["approver"], "partially_approve", "Some.", scope="")
-    workflow.decide(fresh(case), cast["approver"], "partially_approve", "Some.", scope="Part A.")
+    workflow.decide(
+        fresh(case), cast["approver"], "partially_approve", "Some.", scope="Part A.", **VALID
+    )
     assert fresh(case).decision_scope == "Part A."
 
 
@@ -488,10 +492,12 @@ def test_full_flow_through_the_pages(client, cast):
             "purpose": "Integration.",
             "program": program.pk,
             "classification": "CUI",
+            **COMPLETE,
         },
     )
     assert response.status_code == 302, response.content
     case = DisclosureRequest.objects.get(title="Kingfisher interface drawings")
+    attach(case)
     assert case.requested_by == cast["requester"] and case.number.startswith("TSFD-")
     client.post(f"/tsfd/{case.pk}/step/", {"name": "submit", "version": case.version})
     client.force_login(cast["approver"])
@@ -528,6 +534,8 @@ def test_full_flow_through_the_pages(client, cast):
             "decision": "approve_with_provisos",
             "rationale": "Within policy.",
             "provisos": "Interface drawings only.\nNo source code.",
+            "valid_until": VALID["valid_until"].isoformat(),
+            "limit": "CUI",
         },
     )
     assert response.status_code == 302

@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from core import permissions
@@ -20,8 +20,22 @@ from core.audit import ConcurrentEditError
 from core.workflow import TransitionRefused
 from tsfd import workflow
 from tsfd.api import serializers
-from tsfd.filters import DisclosureRequestFilterSet, ReviewFilterSet
-from tsfd.models import DisclosureRequest, Review, ReviewArea
+from tsfd.filters import (
+    DelegationLetterFilterSet,
+    DisclosureRequestFilterSet,
+    NdpLevelFilterSet,
+    ReleaseFilterSet,
+    ReviewFilterSet,
+)
+from tsfd.models import (
+    DelegationLetter,
+    DisclosureRequest,
+    NdpLevel,
+    Release,
+    Review,
+    ReviewArea,
+    StandardProviso,
+)
 
 REFUSED = OpenApiResponse(
     serializers.DisclosureRefusedSerializer,
@@ -49,8 +63,12 @@ class DisclosureRequestViewSet(HistoryMixin, TransitionMixin, RestrictedModelVie
     queryset = DisclosureRequest.objects.select_related(
         "requested_by", "decided_by", "recipient_country"
     ).prefetch_related(
-        Prefetch("reviews", queryset=Review.objects.select_related("area", "reviewer", "request")),
+        Prefetch(
+            "reviews",
+            queryset=Review.objects.select_related("area", "reviewer", "assigned_by", "request"),
+        ),
         "provisos",
+        "provisos__standard",
     )
     serializer_class = serializers.DisclosureRequestSerializer
     filterset_class = DisclosureRequestFilterSet
@@ -58,6 +76,9 @@ class DisclosureRequestViewSet(HistoryMixin, TransitionMixin, RestrictedModelVie
     refusal_actions = ("transition", "decide", "assign")  # 400: {"reasons": [...]}
     workflow = workflow.WORKFLOW
     transition_serializer = serializers.DisclosureStepSerializer
+
+    def get_queryset(self):
+        return DisclosureRequest.with_ndp_level(super().get_queryset())
 
     def _case(self, pk):
         # Not get_object(): that demands "change"; approvers and reviewers act on what they see.
@@ -99,7 +120,9 @@ class DisclosureRequestViewSet(HistoryMixin, TransitionMixin, RestrictedModelVie
     def decide(self, request, pk=None):
         """Decide a case awaiting decision. Final: the case is never edited afterwards."""
         case = self._case(pk)
-        incoming = serializers.DisclosureDecisionSerializer(data=request.data)
+        incoming = serializers.DisclosureDecisionSerializer(
+            data=request.data, context={"request": request}
+        )
         if not incoming.is_valid():
             return invalid(incoming)
         data = incoming.validated_data
@@ -112,6 +135,10 @@ class DisclosureRequestViewSet(HistoryMixin, TransitionMixin, RestrictedModelVie
                 provisos=data["provisos"],
                 scope=data["scope"],
                 version=data.get("version"),
+                valid_until=data.get("valid_until"),
+                limit=data.get("limit") or "",
+                standard_provisos=data.get("standard_provisos") or [],
+                ddl=data.get("ddl"),
             )
         except TransitionRefused as exc:
             return refused(exc.reasons)
@@ -190,4 +217,51 @@ class ReviewAreaViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = ReviewArea.objects.all()
     serializer_class = serializers.ReviewAreaSerializer
+    filterset_fields = ["active"]
+
+
+class ReleaseViewSet(HistoryMixin, RestrictedModelViewSet):
+    """The release log: what was released under which decision, when, to whom, by which
+    foreign disclosure officer. Recorded once (POST), never changed or deleted."""
+
+    queryset = Release.objects.select_related(
+        "request", "request__recipient_country", "recipient_country", "released_by"
+    )
+    serializer_class = serializers.ReleaseSerializer
+    filterset_class = ReleaseFilterSet
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        if not self.request.user.has_perm("tsfd.decide_disclosurerequest"):
+            raise PermissionDenied("Only a foreign disclosure officer records a release.")
+        serializer.validated_data["released_by"] = self.request.user
+        super().perform_create(serializer)
+
+
+class DelegationLetterViewSet(HistoryMixin, RestrictedModelViewSet):
+    """The DDL library. The letter itself is a document of kind "ddl" on the record."""
+
+    queryset = DelegationLetter.objects.select_related("program").prefetch_related("countries")
+    serializer_class = serializers.DelegationLetterSerializer
+    filterset_class = DelegationLetterFilterSet
+    team_on_create = False
+
+
+class NdpLevelViewSet(viewsets.ReadOnlyModelViewSet):
+    """National Disclosure Policy levels (reference data, edited in the admin site)."""
+
+    queryset = NdpLevel.objects.select_related("country", "category")
+    serializer_class = serializers.NdpLevelSerializer
+    filterset_class = NdpLevelFilterSet
+    permission_classes = [RestrictedPermission]
+
+    def get_queryset(self):
+        return permissions.restrict(self.queryset.all(), self.request.user, "view")
+
+
+class StandardProvisoViewSet(viewsets.ReadOnlyModelViewSet):
+    """The standard proviso library (reference data, edited in the admin site)."""
+
+    queryset = StandardProviso.objects.all()
+    serializer_class = serializers.StandardProvisoSerializer
     filterset_fields = ["active"]
