@@ -66,7 +66,10 @@ def compose(brief, requester, on_section=None):
     A-50"; the contents give each annex sheet's number, and the front's links to the
     sheets land on them through placeholder anchors the join replaces.
     """
+    # The marking and the designation block are the whole brief's: worked out once here,
+    # not again for every part.
     marking = brief.marking
+    shared = {"marking": marking, "designation": brief.designation}
     total = len(brief.sections)
     rendered = []
     for i, section in enumerate(brief.sections, start=1):
@@ -75,18 +78,20 @@ def compose(brief, requester, on_section=None):
         html = render_to_string(section.template, {"section": section, **section.context})
         rendered.append({"section": section, "html": html, "marking": section.marking or marking})
     if brief.annex_from is None or brief.annex_from >= total:
-        return [Part(_document(brief, requester, rendered, front=True))]
+        return [Part(_document(brief, requester, rendered, shared, front=True))]
     front, annex = rendered[: brief.annex_from], rendered[brief.annex_from :]
     for number, item in enumerate(annex, start=1):
         item["sheet"] = number
     placeholders = ["program-briefs", *(item["section"].key for item in annex)]
-    parts = [Part(_document(brief, requester, front, front=True, placeholders=placeholders))]
+    parts = [
+        Part(_document(brief, requester, front, shared, front=True, placeholders=placeholders))
+    ]
     size = max(1, sheets_per_part())
     for start in range(0, len(annex), size):
         chunk = annex[start : start + size]
         parts.append(
             Part(
-                _document(brief, requester, chunk, annex_total=len(annex)),
+                _document(brief, requester, chunk, shared, annex_total=len(annex)),
                 sheets={item["section"].key: item["sheet"] for item in chunk},
                 continues=start > 0,
             )
@@ -94,9 +99,10 @@ def compose(brief, requester, on_section=None):
     return parts
 
 
-def _document(brief, requester, parts, front=False, placeholders=(), annex_total=0):
-    """One part's HTML: the cover and contents come with the front matter only."""
-    marking = brief.marking
+def _document(brief, requester, parts, shared, front=False, placeholders=(), annex_total=0):
+    """One part's HTML: the cover and contents come with the front matter only. `shared`
+    holds the brief's marking and designation, the same for every part."""
+    marking = shared["marking"]
     as_of = as_of_text(brief.data_as_of)
     requester_name = requester.get_full_name() or requester.get_username()
     header = f"IC Portal · {brief.title}"
@@ -109,7 +115,7 @@ def _document(brief, requester, parts, front=False, placeholders=(), annex_total
             "placeholders": placeholders,
             "annex_total": annex_total,
             "marking": marking,
-            "designation": brief.designation,
+            "designation": shared["designation"],
             "contents": contents_of(brief) if front and brief.contents else [],
             "requester": requester_name,
             "author": f"IC Portal, {settings.DESIGNATION_CONTROLLED_BY}",
